@@ -1,0 +1,21 @@
+"""`krakked`: the operator's command line. Each area registers its commands from its own module."""
+
+import typer
+
+from krakked_core.cli import config_cmd, db_cmd
+
+app = typer.Typer(
+    name="krakked",
+    help="Krakked: a self-hosted trading system for Kraken spot markets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (config_cmd, db_cmd):
+    module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,58 @@
+"""What every command shares: loading config and paths, and turning errors into exit codes."""
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import typer
+from sqlalchemy import Engine
+
+from krakked_core.config import AppConfig, load_config
+from krakked_core.db import make_engine
+from krakked_core.errors import ConfigError, KrakkedError
+from krakked_core.log import configure_logging
+from krakked_core.paths import AppPaths
+
+EXIT_ERROR = 1
+
+
+@dataclass
+class Runtime:
+    """Config and paths for one command; built lazily so `--help` never touches the disk."""
+
+    paths: AppPaths
+    config: AppConfig
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.config.db.resolved_url(self.paths), echo=self.config.db.echo)
+
+
+def runtime() -> Runtime:
+    """Load config (exit 1 with the reason when invalid) and make sure the directories exist."""
+    configure_logging()
+    paths = AppPaths.from_env()
+    with exit_on_error():
+        config = load_config(paths)
+    paths.ensure()
+    return Runtime(paths=paths, config=config)
+
+
+@contextmanager
+def exit_on_error(code_for: Callable[[KrakkedError], int] | None = None) -> Iterator[None]:
+    """Print a KrakkedError's message (never a traceback) and exit non-zero."""
+    try:
+        yield
+    except KrakkedError as exc:
+        prefix = "configuration error" if isinstance(exc, ConfigError) else type(exc).__name__
+        typer.echo(f"{prefix}: {exc}", err=True)
+        raise typer.Exit(code_for(exc) if code_for else EXIT_ERROR) from None
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")

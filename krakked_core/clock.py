@@ -1,0 +1,55 @@
+"""Time behind an interface, so tests and the sandbox exchange control it."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """A source of the current UTC time."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware in UTC."""
+        ...
+
+
+class SystemClock:
+    """The machine's clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that moves only when told to: deterministic tests and replays."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs a timezone-aware start time")
+        self._now = start.astimezone(UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the clock forward and return the new time."""
+        if seconds < 0:
+            raise ValueError("a clock does not go backwards")
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+            return self._now
+
+    def set(self, when: datetime) -> None:
+        """Jump to ``when`` (not earlier than now)."""
+        with self._lock:
+            when = when.astimezone(UTC)
+            if when < self._now:
+                raise ValueError("a clock does not go backwards")
+            self._now = when
+
+
+def utc_from_epoch(seconds: float) -> datetime:
+    """Convert epoch seconds (as Kraken sends them) to an aware UTC datetime."""
+    return datetime.fromtimestamp(seconds, tz=UTC)

@@ -1,0 +1,350 @@
+"""AppConfig: typed, frozen, validated at start-up.
+
+Load order (later wins): defaults < ``config.yaml`` < ``config.<KRAKKED_ENV>.yaml`` <
+environment variables ``KRAKKED_<SECTION>__<KEY>[__<SUBKEY>…]``. A missing file means defaults.
+Unknown keys and invalid values fail at load with the dotted key path, the value and the reason.
+"""
+
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from krakked_core.errors import ConfigError
+from krakked_core.paths import AppPaths
+
+ENV_PREFIX = "KRAKKED_"
+ENV_NESTING = "__"
+
+Timeframe = Literal["1m", "5m", "15m", "1h", "4h", "1d"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- region ---------------------------------------------------------------------------------
+
+
+class CapabilitiesConfig(_Section):
+    supports_margin: bool = False
+    supports_futures: bool = False
+    supports_staking: bool = False
+
+
+class RegionConfig(_Section):
+    code: str = "US_CA"
+    capabilities: CapabilitiesConfig = CapabilitiesConfig()
+    default_quote: str = "USD"
+
+
+class RegionProfile(_Section):
+    """What the account may do in its region; read-only for the rest of the system."""
+
+    code: str
+    supports_margin: bool
+    supports_futures: bool
+    supports_staking: bool
+    default_quote: str
+
+
+# --- exchange and market data ---------------------------------------------------------------
+
+
+class ExchangeConfig(_Section):
+    rest_url: str = "https://api.kraken.com"
+    ws_url: str = "wss://ws.kraken.com/v2"
+    timeout_seconds: float = Field(10.0, gt=0)
+    public_rate_per_second: float = Field(1.0, gt=0)
+    tier: Literal["starter", "intermediate", "pro"] = "intermediate"
+
+
+class UniverseConfig(_Section):
+    include_pairs: tuple[str, ...] = ()
+    exclude_pairs: tuple[str, ...] = ()
+    min_24h_volume_usd: float = Field(100_000.0, ge=0)
+
+
+class WsConfig(_Section):
+    stale_tolerance_seconds: float = Field(60.0, gt=0)
+    heartbeat_timeout_seconds: float = Field(15.0, gt=0)
+    reconnect_initial_seconds: float = Field(1.0, gt=0)
+    reconnect_max_seconds: float = Field(60.0, gt=0)
+    subscribe_batch_size: int = Field(20, ge=1)
+
+
+class OhlcStoreConfig(_Section):
+    backend: Literal["parquet"] = "parquet"
+    root_dir: Path | None = None  # None: <data dir>/ohlc
+
+
+class MarketDataConfig(_Section):
+    ws: WsConfig = WsConfig()
+    ohlc_store: OhlcStoreConfig = OhlcStoreConfig()
+    timeframes: tuple[Timeframe, ...] = ("1m", "5m", "15m", "1h", "4h", "1d")
+
+
+# --- portfolio, risk, strategies ------------------------------------------------------------
+
+
+class PortfolioConfig(_Section):
+    base_currency: str = "USD"
+    valuation_pairs: dict[str, str] = {}
+    include_assets: tuple[str, ...] = ()
+    exclude_assets: tuple[str, ...] = ()
+    # Only weighted average cost is implemented; "fifo" is reserved by the contract.
+    cost_basis_method: Literal["wac"] = "wac"
+    track_manual_trades: bool = True
+    snapshot_retention_days: int = Field(30, ge=1)
+    reconciliation_tolerance: Decimal = Field(Decimal("1.0"), ge=0)
+    # userref (Kraken's int32 order tag) -> strategy id, for trades tagged without cl_ord_id.
+    strategy_tags: dict[int, str] = {}
+
+
+class RiskConfig(_Section):
+    max_risk_per_trade_pct: float = Field(1.0, gt=0, le=100)
+    max_portfolio_risk_pct: float = Field(10.0, gt=0, le=100)
+    max_open_positions: int = Field(10, ge=0)
+    max_per_asset_pct: float = Field(5.0, gt=0, le=100)
+    max_per_strategy_pct: dict[str, float] = {}
+    max_daily_drawdown_pct: float = Field(10.0, gt=0, le=100)
+    kill_switch_on_drift: bool = True
+    include_manual_positions: bool = True
+    volatility_lookback_bars: int = Field(20, ge=2)
+    min_liquidity_24h_usd: float | None = Field(None, ge=0)  # None: universe.min_24h_volume_usd
+
+
+class StrategyConfig(_Section):
+    type: str
+    enabled: bool = True
+    timeframes: tuple[Timeframe, ...] = ("1h",)
+    universe_filter: str = "default"
+    max_positions: int = Field(6, ge=0)
+    userref: int | None = Field(None, ge=-(2**31), lt=2**31)
+    priority: int = 0
+    # Strategy-specific parameters (e.g. ma_fast); each strategy validates its own.
+    params: dict[str, Any] = {}
+
+
+class StrategiesConfig(_Section):
+    enabled: tuple[str, ...] = ()
+    configs: dict[str, StrategyConfig] = {}
+
+    @model_validator(mode="after")
+    def _enabled_are_configured(self) -> "StrategiesConfig":
+        missing = [name for name in self.enabled if name not in self.configs]
+        if missing:
+            raise ValueError(f"enabled strategies without a configs entry: {', '.join(missing)}")
+        return self
+
+
+# --- execution, ui, scheduler, db -----------------------------------------------------------
+
+
+class ExecutionConfig(_Section):
+    mode: Literal["paper", "live", "dry_run"] = "paper"
+    live_mode_enabled: bool = False
+    default_order_type: Literal["market", "limit"] = "limit"
+    max_slippage_bps: int = Field(50, ge=0)
+    time_in_force: Literal["GTC", "IOC"] = "GTC"
+    post_only: bool = False
+    validate_only: bool | None = None  # None: true unless mode is live
+    dead_man_switch_seconds: int = Field(600, ge=0)
+    max_retries: int = Field(3, ge=0)
+    retry_backoff_seconds: float = Field(2.0, ge=0)
+    retry_backoff_factor: float = Field(2.0, ge=1)
+    max_concurrent_orders: int = Field(10, ge=1)
+    min_order_notional_usd: Decimal = Field(Decimal("20.0"), ge=0)
+
+    @model_validator(mode="after")
+    def _live_needs_opt_in(self) -> "ExecutionConfig":
+        if self.mode == "live" and not self.live_mode_enabled:
+            raise ValueError("mode 'live' needs live_mode_enabled: true")
+        return self
+
+    @property
+    def effective_validate_only(self) -> bool:
+        return self.mode != "live" if self.validate_only is None else self.validate_only
+
+
+class UiAuthConfig(_Section):
+    enabled: bool = False
+    token: SecretStr = SecretStr("")
+
+    @model_validator(mode="after")
+    def _token_when_enabled(self) -> "UiAuthConfig":
+        if self.enabled and not self.token.get_secret_value():
+            raise ValueError("auth.enabled needs a non-empty token")
+        return self
+
+
+class RefreshIntervalsConfig(_Section):
+    dashboard_ms: int = Field(5000, ge=500)
+    orders_ms: int = Field(5000, ge=500)
+    strategies_ms: int = Field(10000, ge=500)
+
+
+class UiConfig(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    base_path: str = "/"
+    auth: UiAuthConfig = UiAuthConfig()
+    read_only: bool = False
+    refresh_intervals: RefreshIntervalsConfig = RefreshIntervalsConfig()
+
+
+class SchedulerConfig(_Section):
+    """Cron strings for the Dagster schedules (UTC)."""
+
+    universe_refresh_cron: str = "7 * * * *"
+    portfolio_sync_cron: str = "*/5 * * * *"
+    ohlc_tail_delay_seconds: int = Field(20, ge=0)
+    backup_cron: str = "30 3 * * *"
+
+
+class DbConfig(_Section):
+    # A SecretStr because a PostgreSQL URL carries a password. None: SQLite in the data dir.
+    url: SecretStr | None = None
+    echo: bool = False
+
+    def resolved_url(self, paths: AppPaths) -> str:
+        if self.url is not None:
+            return self.url.get_secret_value()
+        return f"sqlite:///{paths.default_db_file}"
+
+
+class AppConfig(_Section):
+    region: RegionConfig = RegionConfig()
+    exchange: ExchangeConfig = ExchangeConfig()
+    universe: UniverseConfig = UniverseConfig()
+    market_data: MarketDataConfig = MarketDataConfig()
+    portfolio: PortfolioConfig = PortfolioConfig()
+    risk: RiskConfig = RiskConfig()
+    strategies: StrategiesConfig = StrategiesConfig()
+    execution: ExecutionConfig = ExecutionConfig()
+    ui: UiConfig = UiConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    db: DbConfig = DbConfig()
+
+    def region_profile(self) -> RegionProfile:
+        caps = self.region.capabilities
+        return RegionProfile(
+            code=self.region.code,
+            supports_margin=caps.supports_margin,
+            supports_futures=caps.supports_futures,
+            supports_staking=caps.supports_staking,
+            default_quote=self.region.default_quote,
+        )
+
+    def ohlc_root(self, paths: AppPaths) -> Path:
+        root = self.market_data.ohlc_store.root_dir
+        return root.expanduser() if root is not None else paths.default_ohlc_dir
+
+    def redacted(self) -> dict[str, Any]:
+        """The effective config as plain JSON-able data, every secret shown as ``**********``."""
+        return self.model_dump(mode="json")
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def load_config(
+    paths: AppPaths | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> AppConfig:
+    """Load defaults < config.yaml < config.<env>.yaml < KRAKKED_* variables; or ConfigError."""
+    env = os.environ if environ is None else environ
+    paths = paths or AppPaths.from_env(env)
+    merged: dict[str, Any] = {}
+    sources = [paths.config_file]
+    if env.get("KRAKKED_ENV"):
+        sources.append(paths.env_config_file(env["KRAKKED_ENV"]))
+    for source in sources:
+        _deep_merge(merged, read_yaml_file(source))
+    _deep_merge(merged, env_overrides(env))
+    return parse_config(merged, origin="configuration")
+
+
+def load_config_file(path: Path) -> AppConfig:
+    """Validate one file on its own (``krakked config validate``)."""
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file")
+    return parse_config(read_yaml_file(path), origin=str(path))
+
+
+def parse_config(data: Mapping[str, Any], origin: str) -> AppConfig:
+    try:
+        return AppConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin)) from None
+
+
+def read_yaml_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    return data
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Turn ``KRAKKED_A__B__C=value`` into ``{"a": {"b": {"c": value}}}``.
+
+    Only names with ``__`` are config keys; ``KRAKKED_ENV``, ``KRAKKED_API_KEY`` and friends are
+    not. Values are read as YAML scalars so ``60``, ``true`` and ``[a, b]`` get their types.
+    """
+    result: dict[str, Any] = {}
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX) or ENV_NESTING not in name:
+            continue
+        keys = [part.lower() for part in name[len(ENV_PREFIX) :].split(ENV_NESTING)]
+        if any(not key for key in keys):
+            raise ConfigError(f"{name}: malformed variable name (empty key between '__')")
+        try:
+            value = yaml.safe_load(raw) if raw != "" else ""
+        except yaml.YAMLError:
+            value = raw
+        node = result
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+    return result
+
+
+def _deep_merge(into: dict[str, Any], other: Mapping[str, Any]) -> None:
+    for key, value in other.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _describe(exc: ValidationError, origin: str) -> str:
+    lines = [f"invalid {origin}:"]
+    for err in exc.errors():
+        path = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        reason = err["msg"]
+        if err["type"] == "extra_forbidden":
+            reason = "unknown key"
+        value = err.get("input")
+        shown = "<redacted>" if _looks_secret(path) else repr(value)
+        if isinstance(value, dict) and err["type"] != "extra_forbidden":
+            lines.append(f"  {path}: {reason}")
+        else:
+            lines.append(f"  {path}: {reason} (got {shown})")
+    return "\n".join(lines)
+
+
+def _looks_secret(path: str) -> bool:
+    return any(word in path for word in ("token", "secret", "password", "url"))

@@ -1,0 +1,63 @@
+"""Schema changes only through Alembic; start-up refuses a schema it does not know.
+
+Each area (market data, live data, portfolio …) keeps its migrations on its own branch from
+``0001_baseline`` (``branch_labels``), so the schema is the set of branch heads; ``upgrade``
+applies them all.
+"""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from krakked_core.errors import DatabaseVersionError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revisions() -> frozenset[str]:
+    """The schema this code expects: every branch's head."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> frozenset[str]:
+    with engine.connect() as connection:
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every pending migration (``krakked db upgrade``)."""
+    command.upgrade(alembic_config(engine), "heads")
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise DatabaseVersionError unless the database is exactly at this code's heads."""
+    current = current_revisions(engine)
+    heads = head_revisions()
+    if current == heads:
+        return
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    unknown = sorted(current - known)
+    if unknown:
+        raise DatabaseVersionError(
+            f"the database has schema revision(s) {', '.join(unknown)} that this code does not "
+            "know: it was written by a newer Krakked. Upgrade Krakked, or use another database"
+        )
+    raise DatabaseVersionError(
+        f"the database schema is at {_show(current)}, this code needs {_show(heads)}: "
+        "run `krakked db upgrade`"
+    )
+
+
+def _show(revisions: frozenset[str]) -> str:
+    return ", ".join(sorted(revisions)) or "nothing"

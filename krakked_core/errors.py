@@ -1,0 +1,140 @@
+"""The one error tree of Krakked: each branch tells the caller what to do.
+
+- ConfigError / SecretsError: stop and tell the operator.
+- VenueError: something the exchange (or the way to it) said.
+    - TemporaryVenueError: retry with backoff (RateLimit, ServiceUnavailable, Network errors).
+    - RejectedError: record it, do not retry (OrderError, InvalidArgumentsError).
+    - AuthError: stop; retrying in a loop earns a lockout.
+    - InvalidNonceError: on its own; a nonce bug, never a retry loop.
+- DataError: market data that must not be used (stale, missing, unknown pair).
+- PortfolioError, DatabaseError: domain and storage failures.
+
+Venue errors keep Kraken's own error strings in ``kraken_errors`` so logs and records can show them.
+No error message ever carries an API key, secret or signature.
+"""
+
+
+class KrakkedError(Exception):
+    """Root of every error Krakked raises on purpose."""
+
+
+# --- configuration and secrets -------------------------------------------------------------
+
+
+class ConfigError(KrakkedError):
+    """Configuration is invalid; nothing should start."""
+
+
+class SecretsError(KrakkedError):
+    """Credentials could not be produced."""
+
+
+class NoCredentialsError(SecretsError):
+    """Neither complete environment variables nor a secrets file: start the setup flow."""
+
+
+class SecretsDecryptionError(SecretsError):
+    """The secrets file could not be decrypted (wrong password or damaged file)."""
+
+    def __init__(self, message: str = "Wrong password or corrupted secrets file") -> None:
+        super().__init__(message)
+
+
+# --- the exchange ----------------------------------------------------------------------------
+
+
+class VenueError(KrakkedError):
+    """Something the exchange, or the network to it, reported."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kraken_errors: tuple[str, ...] = (),
+        http_status: int | None = None,
+        method: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kraken_errors = kraken_errors
+        self.http_status = http_status
+        self.method = method
+
+
+class TemporaryVenueError(VenueError):
+    """Transient: retry with backoff."""
+
+    retry_after_seconds: float | None = None
+
+
+class RateLimitError(TemporaryVenueError):
+    """A rate limit was hit (Kraken's counter, throttling, HTTP 429): back off, then retry."""
+
+
+class ServiceUnavailableError(TemporaryVenueError):
+    """Kraken is unavailable, busy, or failed internally (incl. HTTP 5xx)."""
+
+
+class NetworkError(TemporaryVenueError):
+    """Timeout, DNS failure, refused or reset connection: the request may or may not have landed."""
+
+
+class RejectedError(VenueError):
+    """The exchange refused the request on its merits: record it, do not retry."""
+
+
+class OrderError(RejectedError):
+    """An order was refused (``EOrder:*``, market in cancel-only/post-only mode)."""
+
+
+class InvalidArgumentsError(RejectedError):
+    """The request's arguments were invalid (``EGeneral:Invalid arguments``, unknown pair/asset)."""
+
+
+class AuthError(VenueError):
+    """Invalid key or signature, missing permission, lockout: stop and tell the operator."""
+
+
+class InvalidNonceError(VenueError):
+    """Kraken saw a nonce that did not increase: a nonce-source bug or a shared key."""
+
+
+# --- market data ---------------------------------------------------------------------------
+
+
+class DataError(KrakkedError):
+    """Market data that must not be used as it is."""
+
+
+class DataUnavailableError(DataError):
+    """No data at all yet for what was asked."""
+
+
+class DataStaleError(DataError):
+    """Data exists but is older than the staleness tolerance: never pass it off as fresh."""
+
+
+class UnknownPairError(DataError):
+    """The pair is not in the universe (or not on the exchange)."""
+
+
+class InsufficientDataError(DataError):
+    """Fewer bars are stored than were asked for."""
+
+
+# --- portfolio and storage -----------------------------------------------------------------
+
+
+class PortfolioError(KrakkedError):
+    """The portfolio cannot answer as asked."""
+
+
+class PositionNotFoundError(PortfolioError):
+    """No open position for that pair."""
+
+
+class DatabaseError(KrakkedError):
+    """The app database is unusable as it is."""
+
+
+class DatabaseVersionError(DatabaseError):
+    """The database schema is newer or older than this code expects."""

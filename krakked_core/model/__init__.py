@@ -1,0 +1,1 @@
+"""Value types with no I/O: pairs, money and precision, orders, events."""
