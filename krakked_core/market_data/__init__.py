@@ -1,0 +1,1 @@
+"""Market data: the universe, stored OHLC history, the live cache and the MarketDataAPI."""

@@ -1,0 +1,70 @@
+"""Market data values: candles, ticker snapshots, data status. No I/O here.
+
+Candle prices are floats (indicators want floats and the OHLC store is columnar); anything that
+becomes money (ticker prices used for valuation and orders) is a Decimal.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Timeframe = Literal["1m", "5m", "15m", "1h", "4h", "1d"]
+
+TIMEFRAME_SECONDS: dict[str, int] = {
+    "1m": 60,
+    "5m": 300,
+    "15m": 900,
+    "1h": 3600,
+    "4h": 14400,
+    "1d": 86400,
+}
+# Kraken's OHLC `interval` (minutes) for each timeframe.
+KRAKEN_INTERVAL: dict[str, int] = {tf: seconds // 60 for tf, seconds in TIMEFRAME_SECONDS.items()}
+
+
+class Bar(BaseModel):
+    """One candle; ``time`` is the epoch second of the bar's open, as Kraken reports it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    time: int
+    open: float
+    high: float
+    low: float
+    close: float
+    vwap: float
+    volume: float
+    count: int = Field(ge=0)
+
+
+class TickerSnapshot(BaseModel):
+    """The latest top of book and last trade for a pair, and when we heard it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pair: str  # canonical
+    bid: Decimal
+    ask: Decimal
+    last: Decimal
+    volume_24h: Decimal
+    vwap_24h: Decimal
+    updated_at: datetime  # when the cache received it (UTC)
+
+    @property
+    def mid(self) -> Decimal:
+        return (self.bid + self.ask) / 2
+
+
+class DataStatus(BaseModel):
+    """What the live feed looks like now (the sidecar's published status)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rest_ok: bool
+    ws_connected: bool
+    last_message_at: datetime | None
+    fresh_pairs: tuple[str, ...]
+    stale_pairs: tuple[str, ...]
+    subscription_errors: tuple[str, ...]
