@@ -75,6 +75,12 @@ class WsConfig(_Section):
     reconnect_initial_seconds: float = Field(1.0, gt=0)
     reconnect_max_seconds: float = Field(60.0, gt=0)
     subscribe_batch_size: int = Field(20, ge=1)
+    # A channel acknowledged but without data this long is resubscribed and polled over REST.
+    silent_channel_seconds: float = Field(60.0, gt=0)
+    rest_fallback_poll_seconds: float = Field(5.0, gt=0)
+    rest_probe_seconds: float = Field(60.0, gt=0)  # how often the sidecar checks REST is up
+    publish_interval_seconds: float = Field(1.0, gt=0)  # sidecar → app DB batches
+    bar_close_grace_seconds: float = Field(2.0, ge=0)  # wait for late trades past a bar's end
 
 
 class OhlcStoreConfig(_Section):

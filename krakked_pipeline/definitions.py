@@ -1,5 +1,31 @@
-"""The table of contents of the Dagster code location: every asset, check, job, schedule, sensor."""
+"""The table of contents of the Dagster code location: every asset, check, job, schedule, sensor.
+
+Read it top-down: an asset here → its module in ``assets/`` → the krakked_core function it calls.
+The config is loaded once at load time (schedules take their cron strings from it); a config
+error fails the code location with the reason.
+"""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from krakked_core.config import load_config
+from krakked_pipeline.assets.ohlc import OHLC_ASSETS
+from krakked_pipeline.assets.universe import pair_universe
+from krakked_pipeline.checks import OHLC_CHECKS
+from krakked_pipeline.resources import build_resources
+from krakked_pipeline.schedules import OHLC_TAIL_JOBS, build_schedules, universe_refresh_job
+
+CONFIG = load_config()
+
+# --- market data ------------------------------------------------------------------------------
+MARKET_DATA_ASSETS = [pair_universe, *OHLC_ASSETS.values()]
+MARKET_DATA_CHECKS = [check for checks in OHLC_CHECKS.values() for check in checks]
+MARKET_DATA_JOBS = [universe_refresh_job, *OHLC_TAIL_JOBS.values()]
+MARKET_DATA_SCHEDULES = build_schedules(CONFIG)
+
+defs = dg.Definitions(
+    assets=MARKET_DATA_ASSETS,
+    asset_checks=MARKET_DATA_CHECKS,
+    jobs=MARKET_DATA_JOBS,
+    schedules=MARKET_DATA_SCHEDULES,
+    resources=build_resources(),
+)

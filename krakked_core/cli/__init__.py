@@ -2,7 +2,15 @@
 
 import typer
 
-from krakked_core.cli import config_cmd, db_cmd
+from krakked_core.cli import (
+    config_cmd,
+    credentials_cmd,
+    db_cmd,
+    live_cmd,
+    market_cmd,
+    portfolio_cmd,
+    sim_cmd,
+)
 
 app = typer.Typer(
     name="krakked",
@@ -12,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (config_cmd, db_cmd):
+for module in (config_cmd, db_cmd, credentials_cmd, sim_cmd, live_cmd, market_cmd, portfolio_cmd):
     module.register(app)
 
 

@@ -4,7 +4,7 @@ Arithmetic everywhere else stays exact; only what goes to the exchange or to a r
 through here.
 """
 
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal, localcontext
 
 from krakked_core.model.pairs import PairMetadata
 
@@ -43,3 +43,16 @@ def round_usd(value: Decimal) -> Decimal:
 def round_internal(value: Decimal) -> Decimal:
     """Bound the digits of a derived quantity (e.g. an average price) without visible loss."""
     return value.quantize(INTERNAL_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+# Digits for accounting arithmetic: enough that a cost basis of trillions keeps 1e-18 exactly.
+ACCOUNTING_PRECISION = 60
+
+
+def round_basis(value: Decimal) -> Decimal:
+    """Round a derived cost basis (a share of a position's cost) to the internal quantum.
+
+    The same rounded amount leaves the cost and enters realized PnL, so nothing is lost.
+    """
+    with localcontext(prec=ACCOUNTING_PRECISION):
+        return value.quantize(INTERNAL_QUANTUM, rounding=ROUND_HALF_EVEN)

@@ -1,0 +1,56 @@
+"""`krakked sidecar` (the live WebSocket cache) and `krakked data-status`."""
+
+import typer
+
+from krakked_core.cli.common import exit_on_error, print_json, runtime
+from krakked_core.clock import SystemClock
+from krakked_core.connection import build_rest_client
+from krakked_core.db import check_schema
+from krakked_core.market_data.live_store import LiveStore
+from krakked_core.sidecar import Sidecar, resolve_pairs, run_sidecar
+
+
+def sidecar_cmd(
+    pairs: str | None = typer.Option(
+        None, "--pairs", help="Comma-separated canonical pairs (default: the stored universe)."
+    ),
+) -> None:
+    """Stream live tickers and candles over WebSocket v2 into the app DB until stopped."""
+    rt = runtime()
+    clock = SystemClock()
+    with exit_on_error():
+        check_schema(rt.engine)
+        rest = build_rest_client(rt.config, rt.paths, None, clock=clock)
+        explicit = [p.strip().upper() for p in pairs.split(",") if p.strip()] if pairs else None
+        chosen = resolve_pairs(rt.engine, rest, rt.config, explicit)
+        store = LiveStore(rt.engine, clock, rt.config.market_data.ws.stale_tolerance_seconds)
+        sidecar = Sidecar(config=rt.config, store=store, pairs=chosen, clock=clock, rest=rest)
+    typer.echo(
+        f"sidecar streaming {len(chosen)} pair(s) from {rt.config.exchange.ws_url}", err=True
+    )
+    run_sidecar(sidecar)
+
+
+def data_status_cmd(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show whether live data is flowing: connection, last message, fresh and stale pairs."""
+    rt = runtime()
+    with exit_on_error():
+        check_schema(rt.engine)
+        store = LiveStore(
+            rt.engine, SystemClock(), rt.config.market_data.ws.stale_tolerance_seconds
+        )
+        status = store.data_status()
+    data = status.model_dump(mode="json")
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        typer.echo(f"{key}: {shown if shown not in ('', None) else '-'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sidecar")(sidecar_cmd)
+    app.command("data-status")(data_status_cmd)

@@ -1,0 +1,1 @@
+"""Parsers: Kraken's wire payloads → domain values. The only code that knows Kraken field names."""

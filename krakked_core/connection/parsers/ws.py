@@ -1,0 +1,323 @@
+"""Kraken WebSocket v2 frames → typed messages. The only code that knows v2 field names.
+
+Numbers are parsed exactly (``parse_float=Decimal``), timestamps (RFC3339, up to nanoseconds)
+become aware UTC datetimes. A frame that cannot be understood is not an exception: it comes back
+as an ``Unparsed`` value carrying a short ``kind`` (so callers can log once per kind) and a reason.
+Symbols stay in v2 spelling (``BTC/USD``); translating them is the universe module's job.
+"""
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal, TypeVar
+
+DataType = Literal["snapshot", "update"]
+_T = TypeVar("_T")
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(Z|z|[+-]\d{2}:\d{2})$"
+)
+
+
+class _Malformed(ValueError):
+    """A field is missing or has the wrong shape (internal: becomes ``Unparsed``)."""
+
+
+# --- message types --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WsTickerItem:
+    """One ``ticker`` data item (prices and quantities exact)."""
+
+    symbol: str
+    bid: Decimal
+    bid_qty: Decimal
+    ask: Decimal
+    ask_qty: Decimal
+    last: Decimal
+    volume: Decimal
+    vwap: Decimal
+    low: Decimal
+    high: Decimal
+    change: Decimal
+    change_pct: Decimal
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WsOhlcItem:
+    """One ``ohlc`` data item: the candle of ``interval`` minutes opening at ``interval_begin``."""
+
+    symbol: str
+    interval: int
+    interval_begin: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    vwap: Decimal
+    volume: Decimal
+    trades: int
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TickerMessage:
+    type: DataType
+    items: tuple[WsTickerItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OhlcMessage:
+    type: DataType
+    items: tuple[WsOhlcItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionAck:
+    """The answer to one ``subscribe``/``unsubscribe`` (Kraken sends one per symbol)."""
+
+    method: Literal["subscribe", "unsubscribe"]
+    req_id: int | None
+    success: bool
+    channel: str | None
+    symbol: str | None
+    interval: int | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusMessage:
+    system: str  # online | cancel_only | post_only | maintenance
+    api_version: str | None
+    connection_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Pong:
+    req_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unparsed:
+    """A frame we could not use: ``kind`` groups alike failures (log once), ``reason`` says why."""
+
+    kind: str
+    reason: str
+
+
+WsMessage = (
+    TickerMessage | OhlcMessage | SubscriptionAck | StatusMessage | Heartbeat | Pong | Unparsed
+)
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def parse_ws_message(raw: str | bytes) -> WsMessage:
+    """Parse one WebSocket v2 frame; never raises on bad input (returns ``Unparsed``)."""
+    try:
+        frame = json.loads(raw, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return Unparsed("malformed_json", f"not JSON: {exc}")
+    if not isinstance(frame, dict):
+        return Unparsed("malformed_frame", f"expected an object, got {type(frame).__name__}")
+    try:
+        return _dispatch(frame)
+    except _Malformed as exc:
+        return Unparsed(_kind_of(frame), str(exc))
+
+
+def _kind_of(frame: Mapping[str, Any]) -> str:
+    name = frame.get("channel") or frame.get("method") or "frame"
+    return f"malformed_{name}" if isinstance(name, str) else "malformed_frame"
+
+
+def _dispatch(frame: Mapping[str, Any]) -> WsMessage:
+    channel = frame.get("channel")
+    if channel is not None:
+        return _channel_message(channel, frame)
+    method = frame.get("method")
+    if method in ("subscribe", "unsubscribe"):
+        return _subscription_ack(frame)
+    if method == "pong":
+        return Pong(_optional_int(frame, "req_id"))
+    return Unparsed(f"unknown_method_{str(method)[:32]}", f"unknown method {method!r}")
+
+
+def _channel_message(channel: object, frame: Mapping[str, Any]) -> WsMessage:
+    if channel == "ticker":
+        return TickerMessage(_data_type(frame), _items(frame, _ticker_item))
+    if channel == "ohlc":
+        return OhlcMessage(_data_type(frame), _items(frame, _ohlc_item))
+    if channel == "heartbeat":
+        return Heartbeat()
+    if channel == "status":
+        return _status(frame)
+    return Unparsed(f"unknown_channel_{str(channel)[:32]}", f"unknown channel {channel!r}")
+
+
+# --- data channels --------------------------------------------------------------------------
+
+
+def _data_type(frame: Mapping[str, Any]) -> DataType:
+    kind = frame.get("type")
+    if kind not in ("snapshot", "update"):
+        raise _Malformed(f"type must be snapshot or update, got {kind!r}")
+    return "snapshot" if kind == "snapshot" else "update"
+
+
+def _items(frame: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], _T]) -> tuple[_T, ...]:
+    data = frame.get("data")
+    if not isinstance(data, list):
+        raise _Malformed("data must be a list")
+    return tuple(parse(_mapping(item, "data item")) for item in data)
+
+
+def _ticker_item(item: Mapping[str, Any]) -> WsTickerItem:
+    return WsTickerItem(
+        symbol=_str(item, "symbol"),
+        bid=_decimal(item, "bid"),
+        bid_qty=_decimal(item, "bid_qty"),
+        ask=_decimal(item, "ask"),
+        ask_qty=_decimal(item, "ask_qty"),
+        last=_decimal(item, "last"),
+        volume=_decimal(item, "volume"),
+        vwap=_decimal(item, "vwap"),
+        low=_decimal(item, "low"),
+        high=_decimal(item, "high"),
+        change=_decimal(item, "change"),
+        change_pct=_decimal(item, "change_pct"),
+        timestamp=_optional_time(item, "timestamp"),
+    )
+
+
+def _ohlc_item(item: Mapping[str, Any]) -> WsOhlcItem:
+    return WsOhlcItem(
+        symbol=_str(item, "symbol"),
+        interval=_int(item, "interval"),
+        interval_begin=_time(item, "interval_begin"),
+        open=_decimal(item, "open"),
+        high=_decimal(item, "high"),
+        low=_decimal(item, "low"),
+        close=_decimal(item, "close"),
+        vwap=_decimal(item, "vwap"),
+        volume=_decimal(item, "volume"),
+        trades=_int(item, "trades"),
+        timestamp=_optional_time(item, "timestamp"),
+    )
+
+
+# --- control messages -----------------------------------------------------------------------
+
+
+def _status(frame: Mapping[str, Any]) -> StatusMessage:
+    data = frame.get("data")
+    if not isinstance(data, list) or not data:
+        raise _Malformed("status data must be a non-empty list")
+    item = _mapping(data[0], "status item")
+    api_version = item.get("api_version")
+    return StatusMessage(
+        system=_str(item, "system"),
+        api_version=api_version if isinstance(api_version, str) else None,
+        connection_id=_optional_int(item, "connection_id"),
+    )
+
+
+def _subscription_ack(frame: Mapping[str, Any]) -> SubscriptionAck:
+    success = frame.get("success")
+    if not isinstance(success, bool):
+        raise _Malformed("success must be true or false")
+    result = frame.get("result")
+    result = result if isinstance(result, Mapping) else {}
+    # A failed ack may carry no result; Kraken then names the symbol at the top level.
+    symbol = result.get("symbol", frame.get("symbol"))
+    channel = result.get("channel", frame.get("channel"))
+    error = frame.get("error")
+    return SubscriptionAck(
+        method="subscribe" if frame.get("method") == "subscribe" else "unsubscribe",
+        req_id=_optional_int(frame, "req_id"),
+        success=success,
+        channel=channel if isinstance(channel, str) else None,
+        symbol=symbol if isinstance(symbol, str) else None,
+        interval=_optional_int(result, "interval"),
+        error=None if error is None else str(error),
+    )
+
+
+# --- fields ---------------------------------------------------------------------------------
+
+
+def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _Malformed(f"{what} must be an object")
+    return value
+
+
+def _str(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str) or not value:
+        raise _Malformed(f"{key} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _decimal(item: Mapping[str, Any], key: str) -> Decimal:
+    value = item.get(key)
+    # bool is an int subclass; Kraken never sends a price as true/false.
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise _Malformed(f"{key} must be a number, got {value!r}")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise _Malformed(f"{key} must be finite, got {value!r}")
+    return number
+
+
+def _int(item: Mapping[str, Any], key: str) -> int:
+    value = item.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Malformed(f"{key} must be an integer, got {value!r}")
+    return value
+
+
+def _optional_int(item: Mapping[str, Any], key: str) -> int | None:
+    return None if item.get(key) is None else _int(item, key)
+
+
+def _time(item: Mapping[str, Any], key: str) -> datetime:
+    value = item.get(key)
+    if not isinstance(value, str):
+        raise _Malformed(f"{key} must be an RFC3339 string, got {value!r}")
+    return parse_rfc3339(value)
+
+
+def _optional_time(item: Mapping[str, Any], key: str) -> datetime | None:
+    return None if item.get(key) is None else _time(item, key)
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """``2023-10-04T16:25:00.000000000Z`` → aware UTC datetime (nanoseconds cut to micro)."""
+    match = _RFC3339.match(text)
+    if match is None:
+        raise _Malformed(f"not an RFC3339 time: {text!r}")
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micros = int((fraction or "0").ljust(6, "0")[:6])
+    try:
+        parsed = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tzinfo=UTC
+        )
+    except ValueError as exc:
+        raise _Malformed(f"not a valid time: {text!r}") from exc
+    if offset not in ("Z", "z"):
+        sign = 1 if offset[0] == "+" else -1
+        parsed -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+    return parsed

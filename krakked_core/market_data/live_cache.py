@@ -1,0 +1,133 @@
+"""The sidecar's in-memory live cache: latest tickers, running bars, and closed-bar detection.
+
+Kraken's OHLC channel has no "closed" flag. A bar is closed when a message for a later
+``interval_begin`` arrives, or when its end time (plus a small grace for late trades) passes.
+Each closed bar is handed out once; updates for a bar already closed are counted and ignored.
+The cache is not thread-safe: the sidecar's event loop owns it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from krakked_core.clock import Clock
+from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, TickerSnapshot
+
+BarKey = tuple[str, str]  # (canonical pair, timeframe)
+KeyedBar = tuple[str, str, Bar]  # (canonical pair, timeframe, bar)
+
+
+@dataclass(frozen=True)
+class LiveBatch:
+    """What changed since the last drain: one ``LiveStore.publish`` worth."""
+
+    tickers: tuple[TickerSnapshot, ...] = ()
+    closed_bars: tuple[KeyedBar, ...] = ()
+    running_bars: tuple[KeyedBar, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.tickers or self.closed_bars or self.running_bars)
+
+
+@dataclass
+class _BarState:
+    running: dict[BarKey, Bar] = field(default_factory=dict)
+    closed_through: dict[BarKey, int] = field(default_factory=dict)  # newest closed bar time
+    pending_closed: list[KeyedBar] = field(default_factory=list)
+    dirty: set[BarKey] = field(default_factory=set)
+
+
+class LiveCache:
+    """Latest ticker per pair and live bar per (pair, timeframe), batched for publishing."""
+
+    def __init__(self, clock: Clock, close_grace_seconds: float = 2.0) -> None:
+        self._clock = clock
+        self._grace = close_grace_seconds
+        self._tickers: dict[str, TickerSnapshot] = {}
+        self._dirty_tickers: set[str] = set()
+        self._bars = _BarState()
+        self.late_updates = 0  # updates for bars already closed (ignored)
+
+    # --- writers (the WS client and the REST fallback) -----------------------------------
+
+    def on_ticker(self, snapshot: TickerSnapshot) -> None:
+        """Keep the newest ticker of a pair."""
+        current = self._tickers.get(snapshot.pair)
+        if current is not None and current.updated_at > snapshot.updated_at:
+            return
+        self._tickers[snapshot.pair] = snapshot
+        self._dirty_tickers.add(snapshot.pair)
+
+    def on_bar(self, pair: str, timeframe: str, bar: Bar) -> None:
+        """Take a candle update; a later candle closes the running one."""
+        if timeframe not in TIMEFRAME_SECONDS:
+            raise ValueError(f"unknown timeframe {timeframe!r}")
+        key = (pair, timeframe)
+        state = self._bars
+        closed_through = state.closed_through.get(key)
+        if closed_through is not None and bar.time <= closed_through:
+            self.late_updates += 1
+            return
+        running = state.running.get(key)
+        if running is not None and bar.time < running.time:
+            # An older candle than the running one (e.g. history in a snapshot): it is final.
+            self._close(key, bar)
+            return
+        if running is not None and bar.time > running.time:
+            self._close(key, running)
+        state.running[key] = bar
+        state.dirty.add(key)
+
+    # --- readers --------------------------------------------------------------------------
+
+    def latest_ticker(self, pair: str) -> TickerSnapshot | None:
+        return self._tickers.get(pair)
+
+    def running_bar(self, pair: str, timeframe: str) -> Bar | None:
+        return self._bars.running.get((pair, timeframe))
+
+    def fresh_pairs(self, tolerance_seconds: float) -> set[str]:
+        """Pairs whose ticker is no older than the tolerance."""
+        cutoff = self._clock.now() - timedelta(seconds=tolerance_seconds)
+        return {pair for pair, snap in self._tickers.items() if snap.updated_at >= cutoff}
+
+    # --- batching -------------------------------------------------------------------------
+
+    def drain(self) -> LiveBatch:
+        """Close bars whose time is up, and hand out everything changed since the last drain."""
+        self._close_expired(self._clock.now())
+        state = self._bars
+        batch = LiveBatch(
+            tickers=tuple(self._tickers[pair] for pair in sorted(self._dirty_tickers)),
+            closed_bars=tuple(state.pending_closed),
+            running_bars=tuple(
+                (*key, state.running[key]) for key in sorted(state.dirty) if key in state.running
+            ),
+        )
+        self._dirty_tickers.clear()
+        state.pending_closed = []
+        state.dirty.clear()
+        return batch
+
+    def restore(self, batch: LiveBatch) -> None:
+        """Put a batch that could not be published back, so the next drain retries it."""
+        self._dirty_tickers.update(snap.pair for snap in batch.tickers)
+        self._bars.pending_closed[:0] = batch.closed_bars
+        self._bars.dirty.update((pair, tf) for pair, tf, _ in batch.running_bars)
+
+    def _close(self, key: BarKey, bar: Bar) -> None:
+        state = self._bars
+        state.pending_closed.append((*key, bar))
+        state.closed_through[key] = max(bar.time, state.closed_through.get(key, bar.time))
+
+    def _close_expired(self, now: datetime) -> None:
+        now_ts = now.timestamp()
+        expired = [
+            key
+            for key, bar in self._bars.running.items()
+            if now_ts >= bar.time + TIMEFRAME_SECONDS[key[1]] + self._grace
+        ]
+        for key in expired:
+            bar = self._bars.running.pop(key)
+            self._bars.dirty.discard(key)
+            self._close(key, bar)

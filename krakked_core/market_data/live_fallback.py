@@ -1,0 +1,121 @@
+"""REST polling for live data the WebSocket does not deliver (silent channels, long outages).
+
+Kraken's known failure: a subscription is acknowledged, heartbeats keep coming, and no data
+does. The WS client marks such channels; this poller fetches them from REST (``Ticker`` for all
+of them in one call, ``OHLC`` per pair and timeframe) and feeds the same sink as the socket.
+REST calls are blocking (the shared rate limiter paces them) and run in a worker thread.
+"""
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from krakked_core.clock import Clock
+from krakked_core.connection.parsers.market import parse_ohlc, parse_ticker
+from krakked_core.errors import VenueError
+from krakked_core.model.market import KRAKEN_INTERVAL, TIMEFRAME_SECONDS, Bar, TickerSnapshot
+from krakked_core.model.pairs import PairMetadata
+
+logger = logging.getLogger(__name__)
+
+# How many intervals back an OHLC poll asks for: the running bar and the one(s) it closed.
+_OHLC_LOOKBACK_INTERVALS = 3
+
+
+class LiveSink(Protocol):
+    """Where live data goes (the sidecar's cache)."""
+
+    def on_ticker(self, snapshot: TickerSnapshot) -> None: ...
+
+    def on_bar(self, pair: str, timeframe: str, bar: Bar) -> None: ...
+
+
+class RestMarketData(Protocol):
+    """The two public REST endpoints the fallback needs (``KrakenRestClient`` has them)."""
+
+    def ticker(self, pairs: Sequence[str]) -> Any: ...
+
+    def ohlc(self, pair: str, interval: int, since: int | None = None) -> Any: ...
+
+    def server_time(self) -> Any: ...
+
+
+@dataclass
+class FallbackCounters:
+    polls: int = 0  # REST calls made
+    errors: int = 0  # REST calls that failed
+
+
+class RestFallback:
+    """Poll REST for the given pairs/timeframes and feed the results to ``sink``."""
+
+    def __init__(
+        self, rest: RestMarketData, pairs: Sequence[PairMetadata], clock: Clock, sink: LiveSink
+    ) -> None:
+        self._rest = rest
+        self._clock = clock
+        self._sink = sink
+        # Kraken answers Ticker keyed by the legacy name (XXBTZUSD), sometimes by the altname.
+        self._canonical: Mapping[str, str] = {
+            name: meta.canonical for meta in pairs for name in (meta.raw_name, meta.canonical)
+        }
+        self.counters = FallbackCounters()
+        self.rest_ok: bool | None = None  # None: not tried yet
+
+    async def poll(self, ticker_pairs: Sequence[str], ohlc_keys: Sequence[tuple[str, str]]) -> None:
+        """Fetch tickers of ``ticker_pairs`` and the live bars of ``(pair, timeframe)`` keys."""
+        if ticker_pairs:
+            result = await self._call("Ticker", self._rest.ticker, list(ticker_pairs))
+            if result is not None:
+                self._feed_tickers(result)
+        for pair, timeframe in ohlc_keys:
+            since = int(self._clock.now().timestamp())
+            since -= _OHLC_LOOKBACK_INTERVALS * TIMEFRAME_SECONDS[timeframe]
+            result = await self._call(
+                "OHLC", self._rest.ohlc, pair, KRAKEN_INTERVAL[timeframe], since
+            )
+            if result is not None:
+                self._feed_ohlc(pair, timeframe, result)
+
+    async def probe(self) -> None:
+        """Check that REST answers at all (for the feed status)."""
+        await self._call("Time", self._rest.server_time)
+
+    async def _call(self, what: str, fn: Any, *args: Any) -> Any:
+        self.counters.polls += 1
+        try:
+            result = await asyncio.to_thread(fn, *args)
+        except VenueError as exc:
+            self.counters.errors += 1
+            self.rest_ok = False
+            logger.warning("REST %s failed: %s", what, exc, extra={"error": type(exc).__name__})
+            return None
+        self.rest_ok = True
+        return result
+
+    def _feed_tickers(self, result: Any) -> None:
+        now = self._clock.now()
+        for name, stats in parse_ticker(result).items():
+            canonical = self._canonical.get(name)
+            if canonical is None:
+                continue
+            self._sink.on_ticker(
+                TickerSnapshot(
+                    pair=canonical,
+                    bid=stats.bid,
+                    ask=stats.ask,
+                    last=stats.last,
+                    volume_24h=stats.volume_24h,
+                    vwap_24h=stats.vwap_24h,
+                    updated_at=now,
+                )
+            )
+
+    def _feed_ohlc(self, pair: str, timeframe: str, result: Any) -> None:
+        page = parse_ohlc(result)
+        for bar in page.bars:
+            self._sink.on_bar(pair, timeframe, bar)
+        if page.running is not None:
+            self._sink.on_bar(pair, timeframe, page.running)

@@ -1,0 +1,237 @@
+"""The live market data in the app DB: the sidecar writes it, any process reads it.
+
+Readers never pass stale data off as fresh: a ticker or live bar older than the tolerance raises
+``DataStaleError``, and nothing at all raises ``DataUnavailableError``. Ages are measured from
+when the sidecar *received* the data, against the reader's clock, so a dead sidecar shows up as
+stale data within the tolerance.
+"""
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, RowMapping, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+
+from krakked_core.clock import Clock
+from krakked_core.db.live_tables import data_status, live_bars, live_ticker
+from krakked_core.errors import DatabaseError, DataStaleError, DataUnavailableError
+from krakked_core.model.market import Bar, DataStatus, TickerSnapshot
+
+KeyedBar = tuple[str, str, Bar]  # (canonical pair, timeframe, bar)
+
+STATUS_ROW_ID = 1
+_BAR_VALUES = ("open", "high", "low", "close", "vwap", "volume", "count")
+
+
+class LiveStore:
+    """Latest tickers, live and closed bars, and the feed status, in the app database."""
+
+    def __init__(self, engine: Engine, clock: Clock, stale_tolerance_seconds: float) -> None:
+        if stale_tolerance_seconds <= 0:
+            raise ValueError("stale_tolerance_seconds must be positive")
+        self._engine = engine
+        self._clock = clock
+        self._tolerance = timedelta(seconds=stale_tolerance_seconds)
+
+    # --- writer (the sidecar) -------------------------------------------------------------
+
+    def publish(
+        self,
+        tickers: Sequence[TickerSnapshot] = (),
+        closed_bars: Sequence[KeyedBar] = (),
+        running_bars: Sequence[KeyedBar] = (),
+        status: DataStatus | None = None,
+    ) -> None:
+        """Write one batch in one transaction: all of it lands, or none of it.
+
+        Bars are stamped with the store clock's now (the sidecar publishes within a second of
+        receiving them). A closed bar is never turned back into a running one, and closing a bar
+        keeps the time its data last arrived.
+        """
+        now = _utc(self._clock.now())
+        with self._engine.begin() as conn:
+            if tickers:
+                _upsert(conn, live_ticker, [_ticker_row(t) for t in tickers], ("pair",))
+            if running_bars:
+                rows = [_bar_row(key, closed=False, now=now) for key in running_bars]
+                _upsert(conn, live_bars, rows, ("pair", "timeframe", "time"), running=True)
+            if closed_bars:
+                rows = [_bar_row(key, closed=True, now=now) for key in closed_bars]
+                _upsert(conn, live_bars, rows, ("pair", "timeframe", "time"))
+            if status is not None:
+                _upsert(conn, data_status, [_status_row(status, now)], ("id",))
+
+    # --- readers --------------------------------------------------------------------------
+
+    def latest_ticker(self, pair: str) -> TickerSnapshot:
+        """The pair's latest ticker; DataStaleError when too old, DataUnavailableError if none."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(live_ticker).where(live_ticker.c.pair == pair)).first()
+        if row is None:
+            raise DataUnavailableError(f"no live ticker for {pair} yet (is the sidecar running?)")
+        updated_at = _utc(row.updated_at)
+        self._check_fresh(updated_at, f"{pair} ticker")
+        return TickerSnapshot(
+            pair=row.pair,
+            bid=row.bid,
+            ask=row.ask,
+            last=row.last,
+            volume_24h=row.volume_24h,
+            vwap_24h=row.vwap_24h,
+            updated_at=updated_at,
+        )
+
+    def live_bar(self, pair: str, timeframe: str) -> Bar:
+        """The newest live candle (may still be running), under the same staleness rules."""
+        query = (
+            select(live_bars)
+            .where(live_bars.c.pair == pair, live_bars.c.timeframe == timeframe)
+            .order_by(live_bars.c.time.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise DataUnavailableError(f"no live {timeframe} bar for {pair} yet")
+        self._check_fresh(_utc(row.updated_at), f"{pair} {timeframe} bar")
+        return _bar(row._mapping)
+
+    def closed_bars_since(self, pair: str, timeframe: str, since_ts: int) -> list[Bar]:
+        """Closed bars with ``time > since_ts``, oldest first (empty when there are none)."""
+        query = (
+            select(live_bars)
+            .where(
+                live_bars.c.pair == pair,
+                live_bars.c.timeframe == timeframe,
+                live_bars.c.closed.is_(True),
+                live_bars.c.time > since_ts,
+            )
+            .order_by(live_bars.c.time)
+        )
+        with self._engine.connect() as conn:
+            return [_bar(row._mapping) for row in conn.execute(query)]
+
+    def data_status(self) -> DataStatus:
+        """The feed status as of now: fresh/stale recomputed from ticker ages.
+
+        A sidecar that has not reported within the tolerance counts as disconnected (its last
+        claim is not repeated). Before any report: nothing connected, the tickers' pairs only.
+        """
+        cutoff = _utc(self._clock.now()) - self._tolerance
+        with self._engine.connect() as conn:
+            ages = {row.pair: _utc(row.updated_at) for row in conn.execute(select(live_ticker))}
+            row = conn.execute(select(data_status).where(data_status.c.id == STATUS_ROW_ID)).first()
+        pairs = set(ages)
+        if row is not None:
+            pairs = set(json.loads(row.fresh_pairs)) | set(json.loads(row.stale_pairs))
+        fresh = sorted(pair for pair in pairs if pair in ages and ages[pair] >= cutoff)
+        stale = sorted(pairs - set(fresh))
+        if row is None:
+            return DataStatus(
+                rest_ok=False,
+                ws_connected=False,
+                last_message_at=None,
+                fresh_pairs=tuple(fresh),
+                stale_pairs=tuple(stale),
+                subscription_errors=(),
+            )
+        alive = _utc(row.updated_at) >= cutoff
+        return DataStatus(
+            rest_ok=bool(row.rest_ok) and alive,
+            ws_connected=bool(row.ws_connected) and alive,
+            last_message_at=None if row.last_message_at is None else _utc(row.last_message_at),
+            fresh_pairs=tuple(fresh),
+            stale_pairs=tuple(stale),
+            subscription_errors=tuple(json.loads(row.subscription_errors)),
+        )
+
+    def _check_fresh(self, updated_at: datetime, what: str) -> None:
+        age = _utc(self._clock.now()) - updated_at
+        if age > self._tolerance:
+            raise DataStaleError(
+                f"{what} is {age.total_seconds():.1f}s old "
+                f"(tolerance {self._tolerance.total_seconds():g}s)"
+            )
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands DateTime back naive; we only ever write UTC, so naive means UTC.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _ticker_row(snap: TickerSnapshot) -> dict[str, Any]:
+    return {
+        "pair": snap.pair,
+        "bid": snap.bid,
+        "ask": snap.ask,
+        "last": snap.last,
+        "volume_24h": snap.volume_24h,
+        "vwap_24h": snap.vwap_24h,
+        "updated_at": _utc(snap.updated_at),
+    }
+
+
+def _bar_row(keyed: KeyedBar, *, closed: bool, now: datetime) -> dict[str, Any]:
+    pair, timeframe, bar = keyed
+    return {
+        "pair": pair,
+        "timeframe": timeframe,
+        **bar.model_dump(),
+        "closed": closed,
+        "updated_at": now,
+    }
+
+
+def _bar(row: RowMapping) -> Bar:
+    return Bar(time=int(row["time"]), **{name: row[name] for name in _BAR_VALUES})
+
+
+def _status_row(status: DataStatus, now: datetime) -> dict[str, Any]:
+    last = status.last_message_at
+    return {
+        "id": STATUS_ROW_ID,
+        "rest_ok": status.rest_ok,
+        "ws_connected": status.ws_connected,
+        "last_message_at": None if last is None else _utc(last),
+        "fresh_pairs": json.dumps(list(status.fresh_pairs)),
+        "stale_pairs": json.dumps(list(status.stale_pairs)),
+        "subscription_errors": json.dumps(list(status.subscription_errors)),
+        "updated_at": now,
+    }
+
+
+def _upsert(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    key: tuple[str, ...],
+    *,
+    running: bool = False,
+) -> None:
+    """Insert or update ``rows`` on ``key``, on SQLite and PostgreSQL alike.
+
+    ``running``: never overwrite a row already closed. Closed bars keep ``updated_at``.
+    """
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table)
+    else:
+        raise DatabaseError(f"live data needs SQLite or PostgreSQL, not {dialect}")
+    keep = set(key)
+    if table is live_bars and not running:
+        keep.add("updated_at")
+    values = {col.name: stmt.excluded[col.name] for col in table.columns if col.name not in keep}
+    where: ColumnElement[bool] | None = live_bars.c.closed.is_(False) if running else None
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=list(key), set_=values, where=where), rows
+    )

@@ -1,0 +1,449 @@
+"""Kraken WebSocket v2 client for ``ticker`` and ``ohlc``: subscribe, receive, recover.
+
+- Subscribes every pair of the universe in batches, per channel and (for ohlc) per interval.
+- Reconnects with exponential backoff and jitter, and resubscribes everything afterwards.
+- Heartbeat watchdog: a socket silent for ``heartbeat_timeout_seconds`` is dropped and reopened.
+- Channel watchdog: Kraken can acknowledge a subscription and then send nothing while heartbeats
+  flow. A (channel, pair[, timeframe]) without data for ``silent_channel_seconds`` is
+  resubscribed and served from REST until WebSocket data flows again.
+- A malformed or unknown frame is counted, logged once per kind, and skipped.
+
+Symbols are translated only through ``market_data.universe`` (``BTC/USD`` ↔ ``XBT/USD``);
+everything handed to the sink speaks canonical pairs (``XBTUSD``).
+"""
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import WebSocketException
+
+from krakked_core.clock import Clock
+from krakked_core.config import WsConfig
+from krakked_core.connection.parsers.ws import (
+    OhlcMessage,
+    SubscriptionAck,
+    TickerMessage,
+    Unparsed,
+    WsOhlcItem,
+    WsTickerItem,
+    parse_ws_message,
+)
+from krakked_core.market_data.live_fallback import LiveSink, RestFallback
+from krakked_core.market_data.universe import ws_v2_symbol, wsname_from_v2
+from krakked_core.model.market import KRAKEN_INTERVAL, Bar, TickerSnapshot
+from krakked_core.model.pairs import PairMetadata
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.25  # how often the watchdogs look, and how fast a stop is noticed
+_TIMEFRAME_OF_INTERVAL = {minutes: tf for tf, minutes in KRAKEN_INTERVAL.items()}
+
+
+class _SilentSocketError(Exception):
+    """No frame at all within the heartbeat timeout."""
+
+
+@dataclass(frozen=True, order=True)
+class ChannelKey:
+    """One subscription: ``ticker`` of a pair, or ``ohlc`` of a pair at a timeframe."""
+
+    channel: str
+    pair: str  # canonical
+    timeframe: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.pair}" + (f":{self.timeframe}" if self.timeframe else "")
+
+
+@dataclass
+class _ChannelState:
+    subscribed_at: datetime | None = None  # when the last subscribe was sent
+    last_data_at: datetime | None = None  # last WebSocket data (REST data does not count)
+    in_fallback: bool = False
+    error: str | None = None  # the last subscription error, until a success
+
+
+@dataclass
+class WsCounters:
+    """What the client has seen since it started (plain counters, read by the sidecar)."""
+
+    messages: int = 0  # frames received
+    data_items: int = 0  # ticker/ohlc items delivered to the sink
+    malformed: int = 0  # frames (or items) skipped as unusable
+    unknown: int = 0  # frames of a channel/method we do not handle
+    subscribed: int = 0  # successful subscribe acks (one per channel and pair)
+    reconnects: int = 0
+    connection_errors: int = 0
+    subscription_errors: int = 0
+    resubscribes: int = 0  # silent channels resubscribed
+
+    @property
+    def errors(self) -> int:
+        return self.malformed + self.unknown + self.connection_errors + self.subscription_errors
+
+
+@dataclass
+class _Request:
+    channel: str
+    timeframe: str | None
+    pairs: tuple[str, ...]
+
+
+@dataclass
+class _Connection:
+    ws: ClientConnection
+    last_frame_at: datetime
+    requests: dict[int, _Request] = field(default_factory=dict)
+
+
+def backoff_delay(attempt: int, initial: float, maximum: float, rng: random.Random) -> float:
+    """Exponential backoff with jitter: uniform in [ceiling/2, ceiling], ceiling capped."""
+    ceiling = min(maximum, initial * 2 ** min(attempt, 32))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+class KrakenWsClient:
+    """Stream ``ticker`` and ``ohlc`` of ``pairs`` into ``sink`` until ``run``'s stop is set."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        pairs: Sequence[PairMetadata],
+        timeframes: Sequence[str],
+        config: WsConfig,
+        clock: Clock,
+        sink: LiveSink,
+        fallback: RestFallback | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._url = url
+        self._config = config
+        self._clock = clock
+        self._sink = sink
+        self._fallback = fallback
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._v2_symbol = {meta.canonical: ws_v2_symbol(meta.ws_symbol) for meta in pairs}
+        self._by_wsname = {meta.ws_symbol: meta.canonical for meta in pairs}
+        unknown = sorted(set(timeframes) - set(KRAKEN_INTERVAL))
+        if unknown:
+            raise ValueError(f"unknown timeframe(s): {', '.join(unknown)}")
+        self._keys = [ChannelKey("ticker", meta.canonical) for meta in pairs] + [
+            ChannelKey("ohlc", meta.canonical, tf) for meta in pairs for tf in timeframes
+        ]
+        self._states = {key: _ChannelState() for key in self._keys}
+        self._req_ids = itertools.count(1)
+        self._logged_kinds: set[str] = set()
+        self._started_at = clock.now()
+        self._last_rest_at: datetime | None = None
+        self.counters = WsCounters()
+        self.connected = False
+        self.last_message_at: datetime | None = None
+
+    # --- what the sidecar reads -----------------------------------------------------------
+
+    @property
+    def pairs(self) -> tuple[str, ...]:
+        return tuple(self._v2_symbol)
+
+    @property
+    def rest_ok(self) -> bool:
+        return bool(self._fallback and self._fallback.rest_ok)
+
+    def subscription_errors(self) -> tuple[str, ...]:
+        return tuple(f"{key}: {st.error}" for key, st in sorted(self._states.items()) if st.error)
+
+    def fallback_keys(self) -> frozenset[ChannelKey]:
+        return frozenset(key for key, st in self._states.items() if st.in_fallback)
+
+    # --- running --------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Connect, subscribe and stream until ``stop`` is set; never raises on network trouble."""
+        tasks = [asyncio.create_task(self._connect_loop(stop))]
+        if self._fallback is not None:
+            tasks.append(asyncio.create_task(self._rest_loop(stop, self._fallback)))
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _connect_loop(self, stop: asyncio.Event) -> None:
+        attempt = 0
+        while not stop.is_set():
+            got_data = False
+            try:
+                got_data = await self._session(stop)
+            except (OSError, TimeoutError, WebSocketException, _SilentSocketError) as exc:
+                self.counters.connection_errors += 1
+                logger.warning(
+                    "WebSocket connection lost: %s", _describe(exc), extra={"url": self._url}
+                )
+            finally:
+                self.connected = False
+            if stop.is_set():
+                break
+            attempt = 0 if got_data else attempt + 1
+            delay = backoff_delay(
+                attempt,
+                self._config.reconnect_initial_seconds,
+                self._config.reconnect_max_seconds,
+                self._rng,
+            )
+            self.counters.reconnects += 1
+            logger.info("WebSocket reconnecting in %.2fs", delay, extra={"attempt": attempt})
+            await _wait(stop, delay)
+
+    async def _session(self, stop: asyncio.Event) -> bool:
+        """One connection: subscribe everything, then read until stop or failure."""
+        got_data = False
+        async with connect(self._url, open_timeout=self._config.heartbeat_timeout_seconds) as ws:
+            conn = _Connection(ws=ws, last_frame_at=self._clock.now())
+            self.connected = True
+            logger.info("WebSocket connected", extra={"url": self._url})
+            await self._subscribe(conn, self._keys)
+            while not stop.is_set():
+                raw = await _recv(ws, TICK_SECONDS)
+                now = self._clock.now()
+                if raw is not None:
+                    conn.last_frame_at = now
+                    got_data = self._handle(conn, raw, now) or got_data
+                timeout = timedelta(seconds=self._config.heartbeat_timeout_seconds)
+                if now - conn.last_frame_at > timeout:
+                    raise _SilentSocketError(f"no frame for {timeout.total_seconds():g}s")
+                await self._watch_channels(conn, now)
+        return got_data
+
+    # --- subscriptions --------------------------------------------------------------------
+
+    async def _subscribe(self, conn: _Connection, keys: Iterable[ChannelKey]) -> None:
+        await self._send_grouped(conn, "subscribe", keys)
+
+    async def _send_grouped(
+        self, conn: _Connection, method: str, keys: Iterable[ChannelKey]
+    ) -> None:
+        groups: dict[tuple[str, str | None], list[str]] = {}
+        now = self._clock.now()
+        for key in keys:
+            groups.setdefault((key.channel, key.timeframe), []).append(key.pair)
+            if method == "subscribe":
+                self._states[key].subscribed_at = now
+        size = self._config.subscribe_batch_size
+        for (channel, timeframe), pairs in groups.items():
+            for start in range(0, len(pairs), size):
+                batch = tuple(pairs[start : start + size])
+                await self._send_request(conn, method, _Request(channel, timeframe, batch))
+
+    async def _send_request(self, conn: _Connection, method: str, request: _Request) -> None:
+        req_id = next(self._req_ids)
+        params: dict[str, Any] = {
+            "channel": request.channel,
+            "symbol": [self._v2_symbol[pair] for pair in request.pairs],
+        }
+        if request.timeframe is not None:
+            params["interval"] = KRAKEN_INTERVAL[request.timeframe]
+        conn.requests[req_id] = request
+        await conn.ws.send(json.dumps({"method": method, "params": params, "req_id": req_id}))
+        logger.debug("%s %s %s", method, request.channel, params["symbol"])
+
+    def _on_ack(self, conn: _Connection, ack: SubscriptionAck) -> None:
+        if ack.method != "subscribe":
+            return  # unsubscribe answers (including "not found") change nothing
+        request = conn.requests.get(ack.req_id) if ack.req_id is not None else None
+        keys = self._keys_of_ack(ack, request)
+        failed = not ack.success and "already subscribed" not in (ack.error or "").lower()
+        for key in keys:
+            state = self._states[key]
+            if not failed:
+                self.counters.subscribed += 1
+                state.error = None
+                continue
+            state.error = ack.error or "subscription refused"
+            state.in_fallback = True
+        if failed:
+            self.counters.subscription_errors += 1
+            logger.warning(
+                "subscription refused: %s", ack.error, extra={"keys": [str(k) for k in keys]}
+            )
+
+    def _keys_of_ack(self, ack: SubscriptionAck, request: _Request | None) -> list[ChannelKey]:
+        pair = self._canonical(ack.symbol) if ack.symbol else None
+        channel = ack.channel or (request.channel if request else None)
+        timeframe = request.timeframe if request else _TIMEFRAME_OF_INTERVAL.get(ack.interval or 0)
+        if channel is None:
+            return []
+        pairs = [pair] if pair else list(request.pairs if request else ())
+        keys = [ChannelKey(channel, p, timeframe if channel == "ohlc" else None) for p in pairs]
+        return [key for key in keys if key in self._states]
+
+    async def _watch_channels(self, conn: _Connection, now: datetime) -> None:
+        """Resubscribe channels acknowledged but silent, and send them to the REST fallback."""
+        limit = timedelta(seconds=self._config.silent_channel_seconds)
+        silent = []
+        for key, state in self._states.items():
+            since = max(filter(None, (state.subscribed_at, state.last_data_at)), default=None)
+            if since is not None and now - since > limit:
+                silent.append(key)
+        if not silent:
+            return
+        for key in silent:
+            self._states[key].in_fallback = True
+        logger.info(
+            "no data on %d channel(s): resubscribing them, REST fallback on",
+            len(silent),
+            extra={"channels": [str(key) for key in silent][:20]},
+        )
+        self.counters.resubscribes += len(silent)
+        await self._send_grouped(conn, "unsubscribe", silent)
+        await self._subscribe(conn, silent)
+
+    # --- incoming frames ------------------------------------------------------------------
+
+    def _handle(self, conn: _Connection, raw: str | bytes, now: datetime) -> bool:
+        """Handle one frame; True when it carried channel data."""
+        self.counters.messages += 1
+        self.last_message_at = now
+        message = parse_ws_message(raw)
+        if isinstance(message, TickerMessage):
+            for ticker in message.items:
+                self._on_ticker(ticker, now)
+            return True
+        if isinstance(message, OhlcMessage):
+            for candle in message.items:
+                self._on_ohlc(candle, now)
+            return True
+        if isinstance(message, SubscriptionAck):
+            self._on_ack(conn, message)
+        elif isinstance(message, Unparsed):
+            self._skip(message)
+        return False
+
+    def _on_ticker(self, item: WsTickerItem, now: datetime) -> None:
+        pair = self._canonical(item.symbol)
+        if pair is None:
+            return
+        self._data_arrived(ChannelKey("ticker", pair), now)
+        self._sink.on_ticker(
+            TickerSnapshot(
+                pair=pair,
+                bid=item.bid,
+                ask=item.ask,
+                last=item.last,
+                volume_24h=item.volume,
+                vwap_24h=item.vwap,
+                updated_at=now,
+            )
+        )
+
+    def _on_ohlc(self, item: WsOhlcItem, now: datetime) -> None:
+        pair = self._canonical(item.symbol)
+        timeframe = _TIMEFRAME_OF_INTERVAL.get(item.interval)
+        if pair is None or timeframe is None:
+            if timeframe is None:
+                self._skip(Unparsed("unknown_interval", f"ohlc interval {item.interval}"))
+            return
+        self._data_arrived(ChannelKey("ohlc", pair, timeframe), now)
+        bar = Bar(
+            time=int(item.interval_begin.timestamp()),
+            open=float(item.open),
+            high=float(item.high),
+            low=float(item.low),
+            close=float(item.close),
+            vwap=float(item.vwap),
+            volume=float(item.volume),
+            count=item.trades,
+        )
+        self._sink.on_bar(pair, timeframe, bar)
+
+    def _data_arrived(self, key: ChannelKey, now: datetime) -> None:
+        self.counters.data_items += 1
+        state = self._states.get(key)
+        if state is None:
+            return
+        state.last_data_at = now
+        if state.in_fallback:
+            state.in_fallback = False
+            logger.info("data flows again on %s: REST fallback off", key)
+
+    def _canonical(self, symbol: str) -> str | None:
+        try:
+            pair = self._by_wsname.get(wsname_from_v2(symbol))
+        except ValueError:
+            pair = None
+        if pair is None:
+            self._skip(Unparsed("unknown_symbol", f"symbol {symbol!r} is not subscribed"))
+        return pair
+
+    def _skip(self, message: Unparsed) -> None:
+        if message.kind.startswith("unknown"):
+            self.counters.unknown += 1
+        else:
+            self.counters.malformed += 1
+        if message.kind not in self._logged_kinds:
+            self._logged_kinds.add(message.kind)
+            logger.warning(
+                "skipping WebSocket message (%s): %s (logged once per kind)",
+                message.kind,
+                message.reason[:200],
+                extra={"kind": message.kind},
+            )
+
+    # --- REST fallback --------------------------------------------------------------------
+
+    async def _rest_loop(self, stop: asyncio.Event, fallback: RestFallback) -> None:
+        """Poll REST for what the socket does not deliver; probe REST now and then."""
+        interval = self._config.rest_fallback_poll_seconds
+        while not stop.is_set():
+            keys = self._keys_needing_rest(self._clock.now())
+            tickers = [key.pair for key in keys if key.channel == "ticker"]
+            ohlc = [(key.pair, key.timeframe) for key in keys if key.timeframe is not None]
+            if tickers or ohlc:
+                await fallback.poll(tickers, ohlc)
+                self._last_rest_at = self._clock.now()
+            elif self._probe_due():
+                await fallback.probe()
+                self._last_rest_at = self._clock.now()
+            await _wait(stop, interval)
+
+    def _keys_needing_rest(self, now: datetime) -> list[ChannelKey]:
+        """Silent channels; and, while disconnected, every channel without recent data."""
+        limit = timedelta(seconds=self._config.silent_channel_seconds)
+        return sorted(
+            key
+            for key, state in self._states.items()
+            if state.in_fallback
+            or (not self.connected and now - (state.last_data_at or self._started_at) > limit)
+        )
+
+    def _probe_due(self) -> bool:
+        if self._last_rest_at is None:
+            return True
+        age = self._clock.now() - self._last_rest_at
+        return age > timedelta(seconds=self._config.rest_probe_seconds)
+
+
+async def _recv(ws: ClientConnection, timeout: float) -> str | bytes | None:
+    try:
+        return await asyncio.wait_for(ws.recv(), timeout)
+    except TimeoutError:
+        return None
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]

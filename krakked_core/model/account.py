@@ -1,0 +1,78 @@
+"""What the exchange says about the account, as domain values (no Kraken field names here).
+
+Parsers in ``connection/parsers/account.py`` build these from Kraken's replies; the portfolio
+consumes them. Asset codes are already normalized (``XXBT`` → ``XBT``; suffixes such as ``.F`` are
+kept: ``XBT.F``); pairs are canonical (``XBTUSD``).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Generic, Literal, TypeVar
+
+Side = Literal["buy", "sell"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TradeFill:
+    """One execution from ``TradesHistory``: ``cost`` is in quote, ``fee`` as Kraken reports it."""
+
+    trade_id: str
+    order_txid: str | None
+    pair: str  # canonical, "XBTUSD"
+    base: str  # normalized, "XBT"
+    quote: str  # normalized, "USD"
+    side: Side
+    price: Decimal
+    volume: Decimal
+    cost: Decimal
+    fee: Decimal  # in quote (TradesHistory's convention); the ledger says when it was not
+    time: datetime
+    ledger_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One row of ``Ledgers``: ``amount`` is signed, ``fee`` is charged on top of it."""
+
+    ledger_id: str
+    refid: str
+    time: datetime
+    type: str  # trade, deposit, withdrawal, transfer, staking, reward, adjustment, spend, …
+    subtype: str
+    asset: str  # normalized, suffix kept ("DOT.S")
+    amount: Decimal
+    fee: Decimal
+    balance: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ExchangeOrder:
+    """The parts of a closed order the portfolio needs: how it was tagged."""
+
+    txid: str
+    pair: str
+    side: Side
+    status: str
+    userref: int | None
+    cl_ord_id: str | None
+    opened_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a paged history endpoint; ``count`` is the total the query matches."""
+
+    items: tuple[T, ...]
+    count: int
+    skipped: int = 0  # malformed rows logged and left out
+
+
+@dataclass(frozen=True)
+class AccountBalances:
+    """Totals per normalized asset code, suffix variants separate (``XBT`` and ``XBT.F``)."""
+
+    amounts: Mapping[str, Decimal] = field(default_factory=dict)

@@ -1,0 +1,531 @@
+"""``PortfolioStore``: the portfolio's tables in the app DB (contract Phase 3 §7).
+
+Writes of history are idempotent on Kraken's ids (a row already stored is left as it was); the
+rest of the portfolio never sees SQL. SQLite hands back naive datetimes: every time read here is
+made aware UTC again.
+"""
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+
+from krakked_core.db.portfolio_tables import (
+    orders,
+    portfolio_cash_flows,
+    portfolio_exchange_orders,
+    portfolio_ledger_entries,
+    portfolio_snapshots,
+    portfolio_state,
+    portfolio_sync_marks,
+    portfolio_trades,
+)
+from krakked_core.model.account import ExchangeOrder, LedgerEntry, Side, TradeFill
+from krakked_core.portfolio.assets import root
+from krakked_core.portfolio.models import (
+    AssetValuation,
+    CashFlowRecord,
+    CashFlowType,
+    PortfolioSnapshot,
+    TradeEvent,
+)
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class OrderTag:
+    """How the order behind a trade was tagged."""
+
+    cl_ord_id: str | None
+    userref: int | None
+
+
+class PortfolioStore:
+    """All reads and writes of the portfolio tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # --- history (idempotent) -----------------------------------------------------------
+
+    def append_trades(
+        self, fills: Sequence[TradeFill], quote_usd: dict[str, Decimal | None], at: datetime
+    ) -> list[str]:
+        """Store fills not stored yet (``quote_usd`` by trade id); return the new trade ids."""
+        rows = [
+            {
+                "trade_id": f.trade_id,
+                "order_txid": f.order_txid,
+                "pair": f.pair,
+                "base": f.base,
+                "quote": f.quote,
+                "side": f.side,
+                "price": f.price,
+                "volume": f.volume,
+                "cost": f.cost,
+                "fee": f.fee,
+                "time": f.time,
+                "quote_usd": quote_usd.get(f.trade_id),
+                "pnl_usd": None,
+                "ingested_at": at,
+            }
+            for f in fills
+        ]
+        return self._insert_new(portfolio_trades, "trade_id", rows)
+
+    def append_ledger_entries(
+        self, entries: Sequence[LedgerEntry], fee_usd: dict[str, Decimal | None], at: datetime
+    ) -> list[str]:
+        rows = [
+            {
+                "ledger_id": e.ledger_id,
+                "refid": e.refid,
+                "time": e.time,
+                "type": e.type,
+                "subtype": e.subtype,
+                "asset": e.asset,
+                "amount": e.amount,
+                "fee": e.fee,
+                "balance": e.balance,
+                "fee_usd": fee_usd.get(e.ledger_id),
+                "ingested_at": at,
+            }
+            for e in entries
+        ]
+        return self._insert_new(portfolio_ledger_entries, "ledger_id", rows)
+
+    def append_cash_flows(self, records: Sequence[CashFlowRecord]) -> list[str]:
+        rows = [
+            {
+                "id": r.id,
+                "refid": r.refid,
+                "time": r.time,
+                "asset": r.asset,
+                "amount": r.amount,
+                "fee": r.fee,
+                "type": r.type,
+                "note": r.note,
+                "value_usd": r.value_usd,
+            }
+            for r in records
+        ]
+        return self._insert_new(portfolio_cash_flows, "id", rows)
+
+    def append_exchange_orders(self, items: Sequence[ExchangeOrder]) -> list[str]:
+        rows = [
+            {
+                "txid": o.txid,
+                "pair": o.pair,
+                "side": o.side,
+                "status": o.status,
+                "userref": o.userref,
+                "cl_ord_id": o.cl_ord_id,
+                "opened_at": o.opened_at,
+                "closed_at": o.closed_at,
+            }
+            for o in items
+        ]
+        return self._insert_new(portfolio_exchange_orders, "txid", rows)
+
+    def _insert_new(self, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> list[str]:
+        unique = {row[key]: row for row in rows}  # a page may repeat a row
+        if not unique:
+            return []
+        with self._engine.begin() as conn:
+            existing: set[str] = set()
+            for chunk in _chunks(list(unique)):
+                column = table.c[key]
+                existing.update(conn.execute(sa.select(column).where(column.in_(chunk))).scalars())
+            new = [row for k, row in unique.items() if k not in existing]
+            for chunk_rows in _chunks(new):
+                conn.execute(self._insert_ignore(table, key), chunk_rows)
+        return [row[key] for row in new]
+
+    def _insert_ignore(self, table: sa.Table, key: str) -> Any:
+        # Another process may have stored the same row since we looked: ignore, never fail.
+        if self._engine.dialect.name == "postgresql":
+            return postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
+        if self._engine.dialect.name == "sqlite":
+            return sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+        return sa.insert(table)
+
+    # --- reading history ----------------------------------------------------------------
+
+    def load_trade_events(self, trade_ids: Iterable[str] | None = None) -> list[TradeEvent]:
+        """Trades as the books apply them; the fee's asset comes from the trade's ledger rows."""
+        t = portfolio_trades
+        query = sa.select(t)
+        wanted = None if trade_ids is None else list(trade_ids)
+        with self._engine.connect() as conn:
+            if wanted is None:
+                rows = list(conn.execute(query).mappings())
+            else:
+                rows = []
+                for chunk in _chunks(wanted):
+                    rows.extend(conn.execute(query.where(t.c.trade_id.in_(chunk))).mappings())
+            fees = self._fee_rows(conn, wanted)
+        return [_trade_event(row, fees.get(row["trade_id"])) for row in rows]
+
+    def _fee_rows(
+        self, conn: sa.Connection, trade_ids: list[str] | None
+    ) -> dict[str, tuple[str, Decimal, Decimal | None]]:
+        le = portfolio_ledger_entries
+        query = sa.select(le.c.refid, le.c.asset, le.c.fee, le.c.fee_usd).where(
+            le.c.type == "trade"
+        )
+        rows: list[Any] = []
+        if trade_ids is None:
+            rows = list(conn.execute(query))
+        else:
+            for chunk in _chunks(trade_ids):
+                rows.extend(conn.execute(query.where(le.c.refid.in_(chunk))))
+        return {row.refid: (row.asset, row.fee, row.fee_usd) for row in rows if row.fee != 0}
+
+    def trade_fee_assets(self, ledger_ids: Sequence[str]) -> dict[str, str]:
+        """For trade ledger rows among ``ledger_ids`` that carry a fee: trade id → fee asset."""
+        le = portfolio_ledger_entries
+        found: dict[str, str] = {}
+        with self._engine.connect() as conn:
+            for chunk in _chunks(list(ledger_ids)):
+                query = sa.select(le.c.refid, le.c.asset, le.c.fee).where(
+                    le.c.ledger_id.in_(chunk), le.c.type == "trade"
+                )
+                found.update({r.refid: r.asset for r in conn.execute(query) if r.fee != 0})
+        return found
+
+    def trades_exist(self, trade_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Stored trades among ``trade_ids``: id → (base, quote)."""
+        t = portfolio_trades
+        found: dict[str, tuple[str, str]] = {}
+        with self._engine.connect() as conn:
+            for chunk in _chunks(list(trade_ids)):
+                query = sa.select(t.c.trade_id, t.c.base, t.c.quote).where(t.c.trade_id.in_(chunk))
+                found.update({r.trade_id: (r.base, r.quote) for r in conn.execute(query)})
+        return found
+
+    def load_cash_flows(self, ids: Iterable[str] | None = None) -> list[CashFlowRecord]:
+        c = portfolio_cash_flows
+        with self._engine.connect() as conn:
+            if ids is None:
+                rows = list(conn.execute(sa.select(c)).mappings())
+            else:
+                rows = []
+                for chunk in _chunks(list(ids)):
+                    rows.extend(conn.execute(sa.select(c).where(c.c.id.in_(chunk))).mappings())
+        return [_cash_flow(row) for row in rows]
+
+    def cash_flow_refids(self, refids: Sequence[str], exclude: Sequence[str]) -> set[str]:
+        """Refids among ``refids`` that stored cash flows outside ``exclude`` already carry."""
+        c = portfolio_cash_flows
+        found: set[str] = set()
+        with self._engine.connect() as conn:
+            for chunk in _chunks(list(refids)):
+                query = sa.select(c.c.refid, c.c.id).where(c.c.refid.in_(chunk))
+                found.update(r.refid for r in conn.execute(query) if r.id not in set(exclude))
+        return found
+
+    def get_trades(
+        self, pair: str | None = None, limit: int | None = None, since: datetime | None = None
+    ) -> list[TradeEvent]:
+        """Newest first."""
+        t = portfolio_trades
+        query = sa.select(t.c.trade_id).order_by(t.c.time.desc(), t.c.trade_id.desc())
+        if pair:
+            query = query.where(t.c.pair == pair)
+        if since:
+            query = query.where(t.c.time >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._engine.connect() as conn:
+            ids = list(conn.execute(query).scalars())
+        events = {e.trade_id: e for e in self.load_trade_events(ids)}
+        return [events[i] for i in ids]
+
+    def trade_pnl(self, trade_ids: Sequence[str]) -> dict[str, Decimal | None]:
+        t = portfolio_trades
+        found: dict[str, Decimal | None] = {}
+        with self._engine.connect() as conn:
+            for chunk in _chunks(list(trade_ids)):
+                query = sa.select(t.c.trade_id, t.c.pnl_usd).where(t.c.trade_id.in_(chunk))
+                found.update({r.trade_id: r.pnl_usd for r in conn.execute(query)})
+        return found
+
+    def all_trade_pnl(self) -> list[tuple[str, str, str | None, Decimal | None]]:
+        """Every trade's (pair, base, order txid, realized PnL)."""
+        t = portfolio_trades
+        query = sa.select(t.c.pair, t.c.base, t.c.order_txid, t.c.pnl_usd)
+        with self._engine.connect() as conn:
+            return [(r.pair, r.base, r.order_txid, r.pnl_usd) for r in conn.execute(query)]
+
+    def trades_of_asset_since(self, base: str, since: datetime) -> list[str | None]:
+        """Order txids of trades in ``base`` at or after ``since`` (whose position it is)."""
+        t = portfolio_trades
+        query = sa.select(t.c.order_txid).where(t.c.base == base, t.c.time >= since)
+        with self._engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def save_trade_pnl(self, pnl: dict[str, Decimal]) -> None:
+        t = portfolio_trades
+        statement = (
+            t.update().where(t.c.trade_id == sa.bindparam("tid")).values(pnl_usd=sa.bindparam("p"))
+        )
+        rows = [{"tid": tid, "p": value} for tid, value in pnl.items()]
+        with self._engine.begin() as conn:
+            for chunk in _chunks(rows, 5000):
+                conn.execute(statement, chunk)
+
+    def get_cash_flows(
+        self, asset: str | None = None, limit: int | None = None, since: datetime | None = None
+    ) -> list[CashFlowRecord]:
+        """Newest first; ``asset`` matches the asset and its suffix variants."""
+        c = portfolio_cash_flows
+        query = sa.select(c).order_by(c.c.time.desc(), c.c.id.desc())
+        if since:
+            query = query.where(c.c.time >= since)
+        with self._engine.connect() as conn:
+            records = [_cash_flow(row) for row in conn.execute(query).mappings()]
+        if asset:
+            records = [r for r in records if root(r.asset) == root(asset) or r.asset == asset]
+        return records[:limit] if limit is not None else records
+
+    # --- order tags and the OMS's order records -----------------------------------------
+
+    def order_tags(self) -> dict[str, OrderTag]:
+        """Kraken order txid → tag, from ClosedOrders and from the OMS's own records."""
+        eo, o = portfolio_exchange_orders, orders
+        with self._engine.connect() as conn:
+            tags = {
+                r.kraken_txid: OrderTag(r.cl_ord_id, r.userref)
+                for r in conn.execute(sa.select(o.c.kraken_txid, o.c.cl_ord_id, o.c.userref))
+                if r.kraken_txid
+            }
+            for r in conn.execute(sa.select(eo.c.txid, eo.c.cl_ord_id, eo.c.userref)):
+                if r.cl_ord_id or r.userref is not None or r.txid not in tags:
+                    tags[r.txid] = OrderTag(r.cl_ord_id, r.userref)
+        return tags
+
+    def strategies_by_cl_ord_id(self) -> dict[str, str]:
+        with self._engine.connect() as conn:
+            query = sa.select(orders.c.cl_ord_id, orders.c.strategy_id)
+            return {r.cl_ord_id: r.strategy_id for r in conn.execute(query) if r.cl_ord_id}
+
+    def record_order(
+        self,
+        *,
+        local_id: str,
+        strategy_id: str,
+        pair: str,
+        side: Side,
+        order_type: str,
+        volume: Decimal,
+        status: str,
+        created_at: datetime,
+        cl_ord_id: str | None = None,
+        userref: int | None = None,
+        kraken_txid: str | None = None,
+        price: Decimal | None = None,
+    ) -> None:
+        """Insert one local order record (the OMS's table; used here by tests and tools)."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                orders.insert().values(
+                    id=local_id,
+                    cl_ord_id=cl_ord_id,
+                    userref=userref,
+                    strategy_id=strategy_id,
+                    kraken_txid=kraken_txid,
+                    pair=pair,
+                    side=side,
+                    order_type=order_type,
+                    volume=volume,
+                    price=price,
+                    status=status,
+                    created_at=created_at,
+                    updated_at=created_at,
+                )
+            )
+
+    # --- marks and state ----------------------------------------------------------------
+
+    def get_mark(self, stream: str) -> datetime | None:
+        m = portfolio_sync_marks
+        with self._engine.connect() as conn:
+            value = conn.execute(sa.select(m.c.high_water).where(m.c.stream == stream)).scalar()
+        return _utc(value)
+
+    def set_mark(self, stream: str, high_water: datetime, at: datetime) -> None:
+        m = portfolio_sync_marks
+        with self._engine.begin() as conn:
+            conn.execute(m.delete().where(m.c.stream == stream))
+            conn.execute(m.insert().values(stream=stream, high_water=high_water, updated_at=at))
+
+    def get_state(self, key: str) -> dict[str, Any] | None:
+        s = portfolio_state
+        with self._engine.connect() as conn:
+            value = conn.execute(sa.select(s.c.value).where(s.c.key == key)).scalar()
+        return json.loads(value) if value is not None else None
+
+    def put_state(self, key: str, value: dict[str, Any], at: datetime) -> None:
+        s = portfolio_state
+        with self._engine.begin() as conn:
+            conn.execute(s.delete().where(s.c.key == key))
+            conn.execute(s.insert().values(key=key, value=json.dumps(value), updated_at=at))
+
+    def save_state(self, state: dict[str, Any], at: datetime) -> None:
+        """The books' checkpoint (contract §7 ``save_state``)."""
+        self.put_state("ledger", state, at)
+
+    def load_state(self) -> dict[str, Any] | None:
+        return self.get_state("ledger")
+
+    # --- snapshots ----------------------------------------------------------------------
+
+    def save_snapshot(self, snapshot: PortfolioSnapshot) -> int:
+        detail = {
+            "asset_valuations": [_valuation_json(v) for v in snapshot.asset_valuations],
+            "realized_by_pair": {k: str(v) for k, v in snapshot.realized_pnl_base_by_pair.items()},
+            "unrealized_by_pair": {
+                k: str(v) for k, v in snapshot.unrealized_pnl_base_by_pair.items()
+            },
+        }
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                portfolio_snapshots.insert().values(
+                    taken_at=snapshot.timestamp,
+                    equity_usd=snapshot.equity_base,
+                    cash_usd=snapshot.cash_base,
+                    realized_pnl_usd=snapshot.realized_pnl_base_total,
+                    unrealized_pnl_usd=snapshot.unrealized_pnl_base_total,
+                    drift_flag=snapshot.drift_flag,
+                    detail=json.dumps(detail),
+                )
+            )
+            key = result.inserted_primary_key
+            return int(key[0]) if key else 0
+
+    def get_snapshots(
+        self, since: datetime | None = None, limit: int | None = None
+    ) -> list[PortfolioSnapshot]:
+        """Newest first."""
+        s = portfolio_snapshots
+        query = sa.select(s).order_by(s.c.taken_at.desc(), s.c.id.desc())
+        if since:
+            query = query.where(s.c.taken_at >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._engine.connect() as conn:
+            return [_snapshot(row) for row in conn.execute(query).mappings()]
+
+    def prune_snapshots(self, older_than: datetime) -> int:
+        s = portfolio_snapshots
+        with self._engine.begin() as conn:
+            return conn.execute(s.delete().where(s.c.taken_at < older_than)).rowcount or 0
+
+
+# --- row mapping -----------------------------------------------------------------------------
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    result = _utc(value)
+    assert result is not None
+    return result
+
+
+def _trade_event(row: Any, fee: tuple[str, Decimal, Decimal | None] | None) -> TradeEvent:
+    quote_usd: Decimal | None = row["quote_usd"]
+    price: Decimal = row["price"]
+    base, quote = row["base"], row["quote"]
+    if fee is None:
+        fee_asset, amount, fee_usd = quote, row["fee"], None
+    else:
+        fee_asset, amount, fee_usd = root(fee[0]), fee[1], fee[2]
+    if fee_asset == quote and quote_usd is not None:
+        fee_usd = amount * quote_usd
+    elif fee_asset == base and quote_usd is not None:
+        fee_usd = amount * price * quote_usd
+    return TradeEvent(
+        trade_id=row["trade_id"],
+        order_txid=row["order_txid"],
+        pair=row["pair"],
+        base=base,
+        quote=quote,
+        side=row["side"],
+        price=price,
+        volume=row["volume"],
+        cost=row["cost"],
+        fee_asset=fee_asset,
+        fee=amount,
+        time=_aware(row["time"]),
+        quote_usd=quote_usd,
+        fee_usd=fee_usd,
+    )
+
+
+def _cash_flow(row: Any) -> CashFlowRecord:
+    kind: CashFlowType = row["type"]
+    return CashFlowRecord(
+        id=row["id"],
+        time=_aware(row["time"]),
+        asset=row["asset"],
+        amount=row["amount"],
+        fee=row["fee"],
+        type=kind,
+        note=row["note"],
+        value_usd=row["value_usd"],
+        refid=row["refid"],
+    )
+
+
+def _valuation_json(v: AssetValuation) -> dict[str, Any]:
+    return {
+        "asset": v.asset,
+        "amount": str(v.amount),
+        "value_base": None if v.value_base is None else str(v.value_base),
+        "source_pair": v.source_pair,
+        "variants": {k: str(x) for k, x in v.variants.items()},
+    }
+
+
+def _snapshot(row: Any) -> PortfolioSnapshot:
+    detail = json.loads(row["detail"])
+    return PortfolioSnapshot(
+        id=row["id"],
+        timestamp=_aware(row["taken_at"]),
+        equity_base=row["equity_usd"],
+        cash_base=row["cash_usd"],
+        realized_pnl_base_total=row["realized_pnl_usd"],
+        unrealized_pnl_base_total=row["unrealized_pnl_usd"],
+        drift_flag=bool(row["drift_flag"]),
+        asset_valuations=tuple(
+            AssetValuation(
+                asset=v["asset"],
+                amount=Decimal(v["amount"]),
+                value_base=None if v["value_base"] is None else Decimal(v["value_base"]),
+                source_pair=v["source_pair"],
+                variants={k: Decimal(x) for k, x in v["variants"].items()},
+            )
+            for v in detail["asset_valuations"]
+        ),
+        realized_pnl_base_by_pair={k: Decimal(v) for k, v in detail["realized_by_pair"].items()},
+        unrealized_pnl_base_by_pair={
+            k: Decimal(v) for k, v in detail["unrealized_by_pair"].items()
+        },
+    )
+
+
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

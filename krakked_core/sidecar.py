@@ -1,0 +1,207 @@
+"""The sidecar: the long-lived process that keeps the live cache and publishes it to the app DB.
+
+It runs the WebSocket v2 client (with its REST fallback) for the universe and, about once a
+second, publishes one batch in one transaction: the latest ticker of each pair that changed,
+each bar that closed (once), the running bars that changed, and a ``data_status`` row. On
+SIGTERM/SIGINT it stops the client, flushes the last batch (reporting itself disconnected) and
+returns normally, so ``krakked sidecar`` exits 0.
+
+The dead-man switch (Kraken's ``CancelAllOrdersAfter``) is refreshed here once the OMS supplies
+a ``DeadManSwitch``; until then there is none, and the sidecar says so at start-up.
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import threading
+from collections.abc import Sequence
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from krakked_core.clock import Clock
+from krakked_core.config import AppConfig
+from krakked_core.connection.parsers.market import parse_asset_pairs
+from krakked_core.errors import UnknownPairError
+from krakked_core.market_data.live_cache import LiveBatch, LiveCache
+from krakked_core.market_data.live_fallback import RestFallback, RestMarketData
+from krakked_core.market_data.live_store import LiveStore
+from krakked_core.market_data.universe import UniverseRepository, fetch_universe
+from krakked_core.market_data.ws_client import KrakenWsClient
+from krakked_core.model.market import DataStatus
+from krakked_core.model.pairs import PairMetadata
+from krakked_core.ports import PublicMarketClient
+
+logger = logging.getLogger(__name__)
+
+
+class DeadManSwitch(Protocol):
+    """Re-arms Kraken's ``CancelAllOrdersAfter`` (the OMS provides it; live trading needs it)."""
+
+    @property
+    def refresh_interval_seconds(self) -> float: ...
+
+    def refresh(self) -> None:
+        """Re-arm the switch (blocking REST call; raise a VenueError on failure)."""
+        ...
+
+
+class Sidecar:
+    """WebSocket client + live cache + batched publisher, for one set of pairs."""
+
+    def __init__(
+        self,
+        *,
+        config: AppConfig,
+        store: LiveStore,
+        pairs: Sequence[PairMetadata],
+        clock: Clock,
+        rest: RestMarketData | None,
+        dead_man_switch: DeadManSwitch | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        ws = config.market_data.ws
+        self._config = config
+        self._store = store
+        self._clock = clock
+        self._dead_man_switch = dead_man_switch
+        self._pairs = tuple(sorted(meta.canonical for meta in pairs))
+        self.cache = LiveCache(clock, ws.bar_close_grace_seconds)
+        fallback = RestFallback(rest, pairs, clock, self.cache) if rest is not None else None
+        self.client = KrakenWsClient(
+            url=config.exchange.ws_url,
+            pairs=pairs,
+            timeframes=config.market_data.timeframes,
+            config=ws,
+            clock=clock,
+            sink=self.cache,
+            fallback=fallback,
+            rng=rng,
+        )
+        self.batches_published = 0
+        self.publish_errors = 0
+
+    def status(self) -> DataStatus:
+        """The feed as the sidecar sees it now."""
+        fresh = self.cache.fresh_pairs(self._config.market_data.ws.stale_tolerance_seconds)
+        return DataStatus(
+            rest_ok=self.client.rest_ok,
+            ws_connected=self.client.connected,
+            last_message_at=self.client.last_message_at,
+            fresh_pairs=tuple(p for p in self._pairs if p in fresh),
+            stale_pairs=tuple(p for p in self._pairs if p not in fresh),
+            subscription_errors=self.client.subscription_errors(),
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Stream and publish until ``stop`` is set; then flush the last batch and return."""
+        if self._dead_man_switch is None:
+            logger.info("no dead-man switch configured (the OMS supplies one for live trading)")
+        logger.info("sidecar starting", extra={"pairs": len(self._pairs)})
+        client_task = asyncio.create_task(self.client.run(stop))
+        tasks = [asyncio.create_task(self._publish_loop(stop))]
+        if self._dead_man_switch is not None:
+            tasks.append(asyncio.create_task(self._dead_man_switch_loop(stop)))
+        try:
+            await asyncio.gather(client_task, *tasks)
+        finally:
+            stop.set()
+            await asyncio.gather(client_task, *tasks, return_exceptions=True)
+            await self.publish_once()  # the last batch, reporting the socket closed
+            logger.info("sidecar stopped", extra={"batches": self.batches_published})
+
+    async def publish_once(self) -> bool:
+        """Publish what changed plus the status; on a DB failure keep the batch for next time."""
+        batch = self.cache.drain()
+        status = self.status()
+        try:
+            await asyncio.to_thread(self._publish, batch, status)
+        except SQLAlchemyError as exc:
+            self.cache.restore(batch)
+            self.publish_errors += 1
+            logger.warning("publishing live data failed, will retry: %s", type(exc).__name__)
+            return False
+        self.batches_published += 1
+        return True
+
+    def _publish(self, batch: LiveBatch, status: DataStatus) -> None:
+        self._store.publish(
+            tickers=batch.tickers,
+            closed_bars=batch.closed_bars,
+            running_bars=batch.running_bars,
+            status=status,
+        )
+
+    async def _publish_loop(self, stop: asyncio.Event) -> None:
+        interval = self._config.market_data.ws.publish_interval_seconds
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+            if not stop.is_set():
+                await self.publish_once()
+
+    async def _dead_man_switch_loop(self, stop: asyncio.Event) -> None:
+        """Refresh the dead-man switch on its interval (only when one was supplied)."""
+        switch = self._dead_man_switch
+        if switch is None:
+            return
+        while not stop.is_set():
+            await asyncio.to_thread(switch.refresh)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), switch.refresh_interval_seconds)
+
+
+def run_sidecar(sidecar: Sidecar, stop: threading.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (main thread) or ``stop`` is set; flush, then return."""
+
+    async def main() -> None:
+        done = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, done.set)
+        watcher = asyncio.create_task(_watch_thread_event(stop, done)) if stop else None
+        try:
+            await sidecar.run(done)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+
+    asyncio.run(main())
+
+
+async def _watch_thread_event(stop: threading.Event, done: asyncio.Event) -> None:
+    while not stop.is_set():
+        await asyncio.sleep(0.05)
+    done.set()
+
+
+def resolve_pairs(
+    engine: Engine, rest: PublicMarketClient, config: AppConfig, explicit: Sequence[str] | None
+) -> list[PairMetadata]:
+    """The pairs to stream: ``explicit`` ones (from the stored universe, else AssetPairs), or
+    the stored universe (built from the exchange, without storing it, when none is stored).
+    """
+    stored = {meta.canonical: meta for meta in UniverseRepository(engine).load()}
+    if explicit:
+        wanted = list(dict.fromkeys(explicit))
+        missing = [pair for pair in wanted if pair not in stored]
+        if missing:
+            entries = parse_asset_pairs(rest.asset_pairs())
+            stored.update({e.metadata.canonical: e.metadata for e in entries})
+        unknown = [pair for pair in wanted if pair not in stored]
+        if unknown:
+            raise UnknownPairError(f"unknown pair(s): {', '.join(unknown)}")
+        chosen = [stored[pair] for pair in wanted]
+    elif stored:
+        chosen = list(stored.values())
+    else:
+        logger.warning("no universe stored yet: building one from the exchange (not stored)")
+        chosen = fetch_universe(rest, config.universe, config.region.default_quote).pairs
+    streamable = [meta for meta in chosen if meta.ws_symbol]
+    if len(streamable) < len(chosen):
+        logger.warning("skipping pairs without a WebSocket name", extra={"count": len(chosen)})
+    return streamable

@@ -1,0 +1,340 @@
+"""The sandbox exchange's core: Kraken's public and private methods, matching, funds, state.
+
+Transport (HTTP, WebSocket, auth, rate limits, faults) lives elsewhere and calls ``public`` and
+``private`` with a method name and its parameters; results are Kraken's ``result`` objects, and
+refusals are ``SimError`` carrying Kraken's error string. Every call holds one lock, so the
+server may call from many threads.
+"""
+
+import logging
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from krakked_core.clock import Clock
+from krakked_core.sim.account import Account, Ids
+from krakked_core.sim.errors import (
+    PERMISSION_DENIED,
+    UNKNOWN_METHOD,
+    UNKNOWN_ORDER,
+    SimError,
+    invalid,
+)
+from krakked_core.sim.markets import STAKED_SUFFIXES, Markets
+from krakked_core.sim.matching import Matcher, ns_to_time
+from krakked_core.sim.order_entry import OrderRequest, parse_add_order
+from krakked_core.sim.prices import NS, Candles, PriceModel, ns_of
+from krakked_core.sim.private import AccountApi
+from krakked_core.sim.public import OHLC_INTERVALS, PublicApi, rfc3339, vwap
+from krakked_core.sim.records import Order
+from krakked_core.sim.settings import SimSettings
+from krakked_core.sim.state import ExchangeState, load_state, save_state
+
+log = logging.getLogger(__name__)
+
+TRADING_METHODS = frozenset(
+    {"AddOrder", "AddOrderBatch", "EditOrder", "AmendOrder", "CancelOrder", "CancelOrderBatch",
+     "CancelAll", "CancelAllOrdersAfter"}
+)  # fmt: skip
+MAX_DEADMAN_TIMEOUT = 86_400
+DEADMAN_REASON = "User requested"
+
+
+class Exchange:
+    """One sandbox exchange: markets, prices, one account, its orders, trades and ledger."""
+
+    def __init__(self, settings: SimSettings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.markets = Markets.load(settings.markets_file)
+        self._lock = threading.RLock()
+        self._prices = PriceModel(self.markets, settings.seed)
+        if settings.replay_ohlc_file is not None:
+            from krakked_core.sim.replay import load_replay  # noqa: PLC0415 - optional feature
+
+            load_replay(self._prices, self.markets, settings.replay_ohlc_file)
+        loaded = load_state(settings.state_file) if settings.state_file else None
+        now_ns = ns_of(clock.now())
+        self._state = loaded or ExchangeState(created_at=now_ns // NS, matched_until_ns=now_ns)
+        self._ids = Ids(settings.seed, self._state.counters)
+        self._account = Account(self._state, self.markets, self._ids)
+        self._matcher = Matcher(
+            settings,
+            self.markets,
+            self._prices,
+            state=self._state,
+            account=self._account,
+            ids=self._ids,
+        )
+        self._public = PublicApi(
+            settings, self.markets, self._prices, self._matcher, self._history_start
+        )
+        self._queries = AccountApi(
+            self.markets, self._prices, self._state, self._account, self._matcher
+        )
+        self._trading = {
+            "AddOrder": self._add_order,
+            "CancelOrder": self._cancel_order,
+            "CancelAll": self._cancel_all,
+            "CancelAllOrdersAfter": self._cancel_all_after,
+        }
+        self._dirty = loaded is None
+        if loaded is None:
+            for asset, amount in settings.starting_balances.items():
+                self._account.fund(asset, amount, "deposit", ns_to_time(now_ns))
+        self._autosave()
+
+    # --- the two entry points ----------------------------------------------------------------
+
+    def public(self, method: str, params: Mapping[str, str]) -> Any:
+        """Kraken's ``result`` of a public method, or ``SimError``."""
+        handler = self._public.methods.get(method)
+        if handler is None:
+            raise SimError(UNKNOWN_METHOD)
+        with self._lock:
+            return handler(params, self.clock.now())
+
+    def private(self, method: str, params: Mapping[str, str], *, can_trade: bool = True) -> Any:
+        """Kraken's ``result`` of a private method (``nonce`` is the transport's business)."""
+        if method in TRADING_METHODS and not can_trade:
+            raise SimError(PERMISSION_DENIED)
+        handler = self._trading.get(method) or self._queries.methods.get(method)
+        if handler is None:
+            raise SimError(UNKNOWN_METHOD)
+        with self._lock:
+            now = self.clock.now()
+            self._step(ns_of(now))
+            try:
+                return handler(params, now)
+            finally:
+                if method in self._trading:
+                    self._dirty = True
+                self._autosave()
+
+    def step(self) -> None:
+        """Match resting orders against the tape up to now; fire the dead-man switch if due."""
+        with self._lock:
+            self._step(ns_of(self.clock.now()))
+            self._autosave()
+
+    def _step(self, now_ns: int) -> None:
+        trades_before = len(self._state.trades)
+        trigger = self._state.deadman_trigger
+        if trigger is not None and int(trigger * NS) <= now_ns:
+            self._matcher.match_until(int(trigger * NS))
+            for order in self._matcher.open_orders():
+                self._matcher.cancel(order, trigger, DEADMAN_REASON)
+            self._state.deadman_trigger = None
+            self._dirty = True
+            log.info("dead-man switch fired", extra={"trigger": str(trigger)})
+        self._matcher.match_until(now_ns)
+        if len(self._state.trades) != trades_before:
+            self._dirty = True
+
+    # --- trading -----------------------------------------------------------------------------
+
+    def _add_order(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
+        request = parse_add_order(self.markets, params)
+        if request.validate:
+            self._matcher.check(request, ns_of(now))
+            return {"descr": {"order": _describe(request)["order"]}}
+        order = self._matcher.place(request, ns_of(now))
+        descr = order.descr(request.pair)
+        descr.pop("close")
+        return {"descr": descr, "txid": [order.txid]}
+
+    def _cancel_order(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
+        txid, cl_ord_id = params.get("txid"), params.get("cl_ord_id")
+        if not txid and not cl_ord_id:
+            raise invalid("txid")
+        wanted = {part.strip() for part in (txid or "").split(",") if part.strip()}
+        targets = [
+            order
+            for order in self._matcher.open_orders()
+            if (cl_ord_id is not None and order.cl_ord_id == cl_ord_id)
+            or order.txid in wanted
+            or str(order.userref) in wanted - {"0"}
+        ]
+        if not targets:
+            raise SimError(UNKNOWN_ORDER)
+        for order in targets:
+            self._matcher.cancel(order, ns_to_time(ns_of(now)))
+        return {"count": len(targets)}
+
+    def _cancel_all(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
+        targets = self._matcher.open_orders()
+        for order in targets:
+            self._matcher.cancel(order, ns_to_time(ns_of(now)))
+        return {"count": len(targets)}
+
+    def _cancel_all_after(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
+        text = params.get("timeout", "")
+        if not text.strip().isdigit() or int(text) > MAX_DEADMAN_TIMEOUT:
+            raise invalid("timeout")
+        timeout = int(text)
+        if timeout == 0:
+            self._state.deadman_trigger = None
+            return {"currentTime": rfc3339(now), "triggerTime": "0"}
+        trigger = ns_to_time(ns_of(now)) + timeout
+        self._state.deadman_trigger = trigger
+        when = datetime.fromtimestamp(float(trigger), tz=UTC)
+        return {"currentTime": rfc3339(now), "triggerTime": rfc3339(when)}
+
+    # --- WebSocket v2 items ------------------------------------------------------------------
+
+    def ticker_v2(self, pair_key: str) -> dict[str, Any]:
+        """A WS v2 ``ticker`` data item for one pair, now."""
+        with self._lock:
+            now = self.clock.now()
+            now_ns = ns_of(now)
+            pair = self.markets.get(pair_key)
+            stats = self._public.day_stats(pair, now_ns)
+            top = self._matcher.book(pair, now_ns)
+            last = float(stats.last * pair.tick)
+            opened = float(stats.full.open * pair.tick)
+            change = last - opened
+            return {
+                "symbol": pair.ws_symbol or pair.altname,
+                "bid": float(top.bids[0].price),
+                "bid_qty": float(top.bids[0].volume),
+                "ask": float(top.asks[0].price),
+                "ask_qty": float(top.asks[0].volume),
+                "last": last,
+                "volume": float(stats.full.units * pair.lot),
+                "vwap": float(stats.full.vwap) or last,
+                "low": float(stats.full.low * pair.tick),
+                "high": float(stats.full.high * pair.tick),
+                "change": round(change, pair.pair_decimals),
+                "change_pct": round(100 * change / opened, 2) if opened else 0.0,
+                "timestamp": _rfc3339_micro(now),
+            }
+
+    def ohlc_v2(self, pair_key: str, interval: int) -> dict[str, Any]:
+        """The WS v2 ``ohlc`` data item of the running candle of ``interval`` minutes."""
+        if interval not in OHLC_INTERVALS:
+            raise invalid("interval")
+        with self._lock:
+            now = self.clock.now()
+            now_ns = ns_of(now)
+            pair = self.markets.get(pair_key)
+            begin = (now_ns // (60 * NS) // interval) * interval
+            row = self._prices.candles(pair, begin, now_ns).aggregate(interval)
+            units = int(row.units[0])
+            return {
+                "symbol": pair.ws_symbol or pair.altname,
+                "open": float(int(row.open[0]) * pair.tick),
+                "high": float(int(row.high[0]) * pair.tick),
+                "low": float(int(row.low[0]) * pair.tick),
+                "close": float(int(row.close[0]) * pair.tick),
+                "vwap": float(vwap(pair, row.pv[0], units)),
+                "volume": float(units * pair.lot),
+                "trades": int(row.count[0]),
+                "interval": interval,
+                "interval_begin": datetime.fromtimestamp(begin * 60, tz=UTC).strftime(
+                    "%Y-%m-%dT%H:%M:%S.000000000Z"
+                ),
+                "timestamp": _rfc3339_micro(now),
+            }
+
+    def minute_candles(self, pair_key: str, start_minute: int, now_ns: int) -> Candles:
+        """1-minute candles (ticks and lots) from ``start_minute`` to the minute of ``now_ns``."""
+        with self._lock:
+            return self._prices.candles(self.markets.get(pair_key), start_minute, now_ns)
+
+    # --- operator helpers --------------------------------------------------------------------
+
+    def deposit(self, asset: str, amount: Decimal) -> str:
+        """Credit ``amount`` of ``asset`` (a "deposit" ledger row); return the ledger id."""
+        return self._fund(asset, amount, "deposit")
+
+    def withdraw(self, asset: str, amount: Decimal) -> str:
+        """Debit ``amount`` (a "withdrawal" row); refuses more than is available."""
+        return self._fund(asset, -amount, "withdrawal")
+
+    def reward(self, asset: str, amount: Decimal) -> str:
+        """A staking reward: a "staking" row on the staked variant (``DOT`` → ``DOT.S``)."""
+        if not asset.endswith(STAKED_SUFFIXES):
+            key = self.markets.asset_key(asset)
+            asset = f"{self.markets.assets[key].get('altname', key)}.S"
+        return self._fund(asset, amount, "staking")
+
+    def _fund(self, asset: str, amount: Decimal, kind: str) -> str:
+        if (amount < 0) != (kind == "withdrawal") or amount == 0:
+            raise invalid("amount")
+        with self._lock:
+            key = asset if asset.endswith(STAKED_SUFFIXES) else self.markets.asset_key(asset)
+            self._step(ns_of(self.clock.now()))
+            ledger_id = self._account.fund(key, amount, kind, ns_to_time(ns_of(self.clock.now())))
+            self._dirty = True
+            self._autosave()
+            return ledger_id
+
+    def adjust_balance_silently(self, asset: str, amount: Decimal) -> None:
+        """Move funds WITHOUT a ledger row, so the bot's drift detection has something to find."""
+        with self._lock:
+            key = asset if asset.endswith(STAKED_SUFFIXES) else self.markets.asset_key(asset)
+            self._account.adjust_silently(key, amount)
+            self._dirty = True
+            self._autosave()
+
+    def place_manual_order(
+        self,
+        pair: str,
+        side: str,
+        ordertype: str,
+        volume: Decimal,
+        price: Decimal | None = None,
+    ) -> str:
+        """An order "someone else" placed by hand (same path as AddOrder); return its txid."""
+        params = {"pair": pair, "type": side, "ordertype": ordertype, "volume": str(volume)}
+        if price is not None:
+            params["price"] = str(price)
+        result = self.private("AddOrder", params)
+        return str(result["txid"][0])
+
+    # --- persistence -------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Write the state file (atomically) if anything changed since the last write."""
+        with self._lock:
+            self._autosave()
+
+    def _autosave(self) -> None:
+        if self._dirty and self.settings.state_file is not None:
+            save_state(self._state, self.settings.state_file)
+        self._dirty = False
+
+    def _history_start(self) -> int:
+        return self._state.created_at - self.settings.history_days * 86_400
+
+    @property
+    def created_at(self) -> datetime:
+        return datetime.fromtimestamp(self._state.created_at, tz=UTC)
+
+    @property
+    def history_start(self) -> datetime:
+        return datetime.fromtimestamp(self._history_start(), tz=UTC)
+
+
+def _describe(request: OrderRequest) -> dict[str, str]:
+    scratch = Order(
+        txid="",
+        seq=0,
+        pair=request.pair.key,
+        side=request.side,
+        ordertype=request.ordertype,
+        volume=request.volume,
+        price=request.price,
+        oflags=",".join(request.oflags),
+        timeinforce=request.timeinforce,
+        userref=request.userref,
+        cl_ord_id=request.cl_ord_id,
+        opentm=Decimal(0),
+    )
+    return scratch.descr(request.pair)
+
+
+def _rfc3339_micro(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,147 @@
+"""Fixtures of the historical market-data tests: sample payloads, a store, a fixed clock."""
+
+import copy
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import Engine
+
+from krakked_core.clock import ManualClock, SystemClock
+from krakked_core.config import AppConfig, load_config
+from krakked_core.connection import build_rest_client
+from krakked_core.market_data.api import MarketDataAPI
+from krakked_core.market_data.live_store import LiveStore
+from krakked_core.market_data.ohlc_store import OhlcStore
+from krakked_core.model.market import Bar
+from krakked_core.paths import AppPaths
+from krakked_core.sim import SandboxExchange, SimSettings
+from tests.conftest import KRAKEN_SAMPLES
+
+# 2024-03-01 00:00:00 UTC: a month boundary, so stores split files in tests.
+MARCH_1 = int(datetime(2024, 3, 1, tzinfo=UTC).timestamp())
+
+
+def sample_result(name: str) -> Any:
+    return json.loads((KRAKEN_SAMPLES / name).read_text())["result"]
+
+
+def asset_pairs_payload() -> dict[str, Any]:
+    """A realistic AssetPairs result: the real XBTUSDT entry, reshaped into every filter case."""
+    base = sample_result("http_asset_pairs.json")["XBTUSDT"]
+
+    def pair(altname: str, ws: str | None, b: str, q: str, **extra: Any) -> dict[str, Any]:
+        entry = copy.deepcopy(base)
+        entry.update(altname=altname, base=b, quote=q, **extra)
+        if ws is None:
+            entry.pop("wsname", None)
+        else:
+            entry["wsname"] = ws
+        return entry
+
+    return {
+        "XXBTZUSD": pair("XBTUSD", "XBT/USD", "XXBT", "ZUSD"),
+        "XETHZUSD": pair("ETHUSD", "ETH/USD", "XETH", "ZUSD", leverage_buy=[], leverage_sell=[]),
+        "XXDGZUSD": pair("XDGUSD", "XDG/USD", "XXDG", "ZUSD"),
+        "SOLUSD": pair("SOLUSD", "SOL/USD", "SOL", "ZUSD"),
+        "XXBTZEUR": pair("XBTEUR", "XBT/EUR", "XXBT", "ZEUR"),
+        "XBTUSDT": copy.deepcopy(base),
+        "DOTUSD": pair("DOTUSD", "DOT/USD", "DOT", "ZUSD", status="cancel_only"),
+        "XXBTZUSD.d": pair("XBTUSD.d", None, "XXBT", "ZUSD"),
+        "AAPLxUSD": pair("AAPLxUSD", "AAPLx/USD", "AAPLx", "ZUSD", aclass_base="tokenized_asset"),
+        "ADAUSD": pair("ADAUSD", "ADA/USD", "ADA", "ZUSD"),
+    }
+
+
+def ticker_payload(volumes_usd: dict[str, float]) -> dict[str, Any]:
+    """A Ticker result (keyed by raw name) whose v[1] × p[1] equals the given USD volumes."""
+    template = sample_result("http_ticker.json")["XBTUSDT"]
+    result = {}
+    for raw_name, usd in volumes_usd.items():
+        entry = copy.deepcopy(template)
+        entry["p"] = ["2.00000", "2.00000"]
+        entry["v"] = ["1.0", f"{usd / 2:.8f}"]
+        result[raw_name] = entry
+    return result
+
+
+def make_bar(time: int, close: float = 100.0, volume: float = 1.0) -> Bar:
+    return Bar(
+        time=time,
+        open=close - 1,
+        high=close + 2,
+        low=close - 2,
+        close=close,
+        vwap=close - 0.5,
+        volume=volume,
+        count=3,
+    )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2024, 3, 2, 12, 0, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: ManualClock) -> OhlcStore:
+    return OhlcStore(tmp_path / "ohlc", clock)
+
+
+# --- the sandbox exchange -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxExchange]:
+    """One sandbox exchange for the session: public market data only, so sharing is safe."""
+    with SandboxExchange(SimSettings(seed=1, history_days=2, tier="none")) as sim:
+        yield sim
+
+
+def write_config(paths: AppPaths, rest_url: str, **sections: dict[str, Any]) -> AppConfig:
+    """Write config.yaml aiming the REST client at ``rest_url`` (throttle raised for tests)."""
+    data: dict[str, Any] = {"exchange": {"rest_url": rest_url, "public_rate_per_second": 500}}
+    data.update(sections)
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text(yaml.safe_dump(data))
+    return load_config(paths)
+
+
+@pytest.fixture
+def sandbox_config(app_paths: AppPaths, sandbox: SandboxExchange) -> AppConfig:
+    return write_config(app_paths, sandbox.rest_url)
+
+
+@pytest.fixture
+def live_clock() -> ManualClock:
+    """The live store's clock: starts at the real now, moves when a test says so."""
+    return ManualClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def live_store(engine: Engine, live_clock: ManualClock) -> LiveStore:
+    return LiveStore(engine, live_clock, stale_tolerance_seconds=60)
+
+
+@pytest.fixture
+def api(
+    engine: Engine,
+    app_paths: AppPaths,
+    sandbox_config: AppConfig,
+    live_store: LiveStore,
+) -> MarketDataAPI:
+    """The API against the sandbox (REST), the migrated app DB and a temp OHLC store."""
+    clock = SystemClock()
+    return MarketDataAPI(
+        engine=engine,
+        client=build_rest_client(sandbox_config, app_paths, None, clock=clock),
+        store=OhlcStore(sandbox_config.ohlc_root(app_paths), clock),
+        live=live_store,
+        config=sandbox_config,
+        clock=clock,
+        show_progress=False,
+    )

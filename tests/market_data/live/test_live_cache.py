@@ -1,0 +1,127 @@
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from krakked_core.clock import ManualClock
+from krakked_core.market_data.live_cache import LiveBatch, LiveCache
+from krakked_core.model.market import Bar, TickerSnapshot
+
+T0 = 1_767_614_400  # 2026-01-05 12:00:00 UTC, a minute boundary
+START = datetime.fromtimestamp(T0 + 10, tz=UTC)
+
+
+def _bar(time: int, close: float = 100.0) -> Bar:
+    return Bar(
+        time=time, open=100.0, high=101.0, low=99.0, close=close, vwap=100.0, volume=1.0, count=3
+    )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def cache(clock: ManualClock) -> LiveCache:
+    return LiveCache(clock, close_grace_seconds=2.0)
+
+
+def test_running_bar_is_closed_when_a_later_interval_begins(cache: LiveCache) -> None:
+    cache.on_bar("XBTUSD", "1m", _bar(T0, close=1))
+    cache.on_bar("XBTUSD", "1m", _bar(T0, close=2))
+    cache.on_bar("XBTUSD", "1m", _bar(T0 + 60, close=3))
+
+    batch = cache.drain()
+
+    assert batch.closed_bars == (("XBTUSD", "1m", _bar(T0, close=2)),)
+    assert batch.running_bars == (("XBTUSD", "1m", _bar(T0 + 60, close=3)),)
+
+
+def test_running_bar_is_closed_when_its_end_time_passes(
+    cache: LiveCache, clock: ManualClock
+) -> None:
+    cache.on_bar("XBTUSD", "1m", _bar(T0))
+    assert cache.drain().closed_bars == ()
+
+    clock.set(datetime.fromtimestamp(T0 + 60 + 1, tz=UTC))  # within the grace
+    assert cache.drain().closed_bars == ()
+    clock.advance(1)
+    batch = cache.drain()
+
+    assert batch.closed_bars == (("XBTUSD", "1m", _bar(T0)),)
+    assert batch.running_bars == ()
+    assert cache.running_bar("XBTUSD", "1m") is None
+
+
+def test_each_closed_bar_is_handed_out_once_and_late_updates_are_ignored(cache: LiveCache) -> None:
+    cache.on_bar("XBTUSD", "1m", _bar(T0))
+    cache.on_bar("XBTUSD", "1m", _bar(T0 + 60))
+    first = cache.drain()
+    cache.on_bar("XBTUSD", "1m", _bar(T0, close=999))  # a late trade for the closed bar
+    cache.on_bar("XBTUSD", "1m", _bar(T0 + 60))  # snapshot after a reconnect: same running bar
+
+    second = cache.drain()
+
+    assert [b.time for _, _, b in first.closed_bars] == [T0]
+    assert second.closed_bars == ()
+    assert cache.late_updates == 1
+
+
+def test_older_bars_of_a_snapshot_are_closed(cache: LiveCache) -> None:
+    cache.on_bar("XBTUSD", "5m", _bar(T0 + 300))
+    cache.on_bar("XBTUSD", "5m", _bar(T0))
+
+    batch = cache.drain()
+
+    assert batch.closed_bars == (("XBTUSD", "5m", _bar(T0)),)
+    assert batch.running_bars == (("XBTUSD", "5m", _bar(T0 + 300)),)
+
+
+def test_timeframes_and_pairs_are_tracked_apart(cache: LiveCache) -> None:
+    cache.on_bar("XBTUSD", "1m", _bar(T0))
+    cache.on_bar("XBTUSD", "5m", _bar(T0))
+    cache.on_bar("ETHUSD", "1m", _bar(T0 + 60))
+
+    batch = cache.drain()
+
+    assert batch.closed_bars == ()
+    assert len(batch.running_bars) == 3
+
+
+def test_restored_batch_is_handed_out_again(cache: LiveCache, clock: ManualClock) -> None:
+    snap = TickerSnapshot(
+        pair="XBTUSD",
+        bid=Decimal(1),
+        ask=Decimal(2),
+        last=Decimal("1.5"),
+        volume_24h=Decimal(3),
+        vwap_24h=Decimal("1.4"),
+        updated_at=clock.now(),
+    )
+    cache.on_ticker(snap)
+    cache.on_bar("XBTUSD", "1m", _bar(T0))
+    cache.on_bar("XBTUSD", "1m", _bar(T0 + 60))
+    failed = cache.drain()
+
+    cache.restore(failed)
+
+    assert cache.drain() == failed
+    assert cache.drain() == LiveBatch()
+
+
+def test_fresh_pairs_follow_ticker_age(cache: LiveCache, clock: ManualClock) -> None:
+    for pair, age in (("XBTUSD", 0), ("ETHUSD", 30)):
+        cache.on_ticker(
+            TickerSnapshot(
+                pair=pair,
+                bid=Decimal(1),
+                ask=Decimal(2),
+                last=Decimal(1),
+                volume_24h=Decimal(1),
+                vwap_24h=Decimal(1),
+                updated_at=clock.now() - timedelta(seconds=age),
+            )
+        )
+
+    assert cache.fresh_pairs(10) == {"XBTUSD"}

@@ -1,0 +1,155 @@
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine
+
+from krakked_core.clock import ManualClock
+from krakked_core.errors import DataStaleError, DataUnavailableError
+from krakked_core.market_data.live_store import LiveStore
+from krakked_core.model.market import Bar, DataStatus, TickerSnapshot
+
+START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+TOLERANCE = 10.0
+
+
+def _ticker(pair: str, at: datetime, last: str = "105899.123456789") -> TickerSnapshot:
+    return TickerSnapshot(
+        pair=pair,
+        bid=Decimal("105944.20"),
+        ask=Decimal("105944.30"),
+        last=Decimal(last),
+        volume_24h=Decimal("163.28908096"),
+        vwap_24h=Decimal("105904.39279"),
+        updated_at=at,
+    )
+
+
+def _bar(time: int, close: float = 100.0, count: int = 1) -> Bar:
+    return Bar(
+        time=time, open=99.0, high=101.0, low=98.0, close=close, vwap=100.0, volume=2.5, count=count
+    )
+
+
+def _status(fresh: tuple[str, ...], stale: tuple[str, ...] = ()) -> DataStatus:
+    return DataStatus(
+        rest_ok=True,
+        ws_connected=True,
+        last_message_at=START,
+        fresh_pairs=fresh,
+        stale_pairs=stale,
+        subscription_errors=("ticker FOO/USD: Currency pair not supported",),
+    )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def store(engine: Engine, clock: ManualClock) -> LiveStore:
+    return LiveStore(engine, clock, stale_tolerance_seconds=TOLERANCE)
+
+
+def test_latest_ticker_before_any_data_is_unavailable(store: LiveStore) -> None:
+    with pytest.raises(DataUnavailableError):
+        store.latest_ticker("XBTUSD")
+
+
+def test_latest_ticker_is_exact_and_fresh_then_stale_after_tolerance(
+    store: LiveStore, clock: ManualClock
+) -> None:
+    store.publish(tickers=[_ticker("XBTUSD", START)])
+
+    clock.advance(TOLERANCE)
+    fresh = store.latest_ticker("XBTUSD")
+    assert fresh.last == Decimal("105899.123456789")
+    assert fresh.updated_at == START
+    clock.advance(0.5)
+    with pytest.raises(DataStaleError, match="XBTUSD"):
+        store.latest_ticker("XBTUSD")
+
+
+def test_newer_ticker_replaces_older(store: LiveStore, clock: ManualClock) -> None:
+    store.publish(tickers=[_ticker("XBTUSD", START, last="1")])
+    clock.advance(20)
+    store.publish(tickers=[_ticker("XBTUSD", clock.now(), last="2")])
+
+    assert store.latest_ticker("XBTUSD").last == Decimal("2")
+
+
+def test_live_bar_unavailable_then_fresh_then_stale(store: LiveStore, clock: ManualClock) -> None:
+    with pytest.raises(DataUnavailableError):
+        store.live_bar("XBTUSD", "1m")
+    store.publish(running_bars=[("XBTUSD", "1m", _bar(60))])
+
+    assert store.live_bar("XBTUSD", "1m") == _bar(60)
+    clock.advance(TOLERANCE + 1)
+    with pytest.raises(DataStaleError):
+        store.live_bar("XBTUSD", "1m")
+
+
+def test_closed_bar_is_never_reopened_by_a_running_update(store: LiveStore) -> None:
+    store.publish(running_bars=[("XBTUSD", "1m", _bar(60, close=1.0))])
+    store.publish(closed_bars=[("XBTUSD", "1m", _bar(60, close=2.0))])
+    store.publish(running_bars=[("XBTUSD", "1m", _bar(60, close=3.0))])
+
+    assert store.closed_bars_since("XBTUSD", "1m", 0) == [_bar(60, close=2.0)]
+
+
+def test_closed_bars_since_are_oldest_first_after_since_and_idempotent(store: LiveStore) -> None:
+    closed = [("XBTUSD", "1m", _bar(t)) for t in (180, 60, 120)]
+    store.publish(closed_bars=closed, running_bars=[("XBTUSD", "1m", _bar(240))])
+    store.publish(closed_bars=closed)  # published again: no duplicates
+    store.publish(closed_bars=[("ETHUSD", "1m", _bar(120)), ("XBTUSD", "5m", _bar(300))])
+
+    assert store.closed_bars_since("XBTUSD", "1m", 60) == [_bar(120), _bar(180)]
+    assert [b.time for b in store.closed_bars_since("XBTUSD", "1m", 0)] == [60, 120, 180]
+
+
+def test_data_status_recomputes_freshness_against_now(store: LiveStore, clock: ManualClock) -> None:
+    store.publish(
+        tickers=[_ticker("XBTUSD", START), _ticker("ETHUSD", START - timedelta(seconds=5))],
+        status=_status(fresh=("ETHUSD", "XBTUSD"), stale=("SOLUSD",)),
+    )
+
+    now = store.data_status()
+    assert now.fresh_pairs == ("ETHUSD", "XBTUSD")
+    assert now.stale_pairs == ("SOLUSD",)
+    assert now.ws_connected and now.rest_ok
+    assert now.subscription_errors == ("ticker FOO/USD: Currency pair not supported",)
+
+    clock.advance(TOLERANCE - 2)  # ETHUSD is now 13 s old, XBTUSD 8 s
+    later = store.data_status()
+    assert later.fresh_pairs == ("XBTUSD",)
+    assert later.stale_pairs == ("ETHUSD", "SOLUSD")
+    assert later.ws_connected
+
+
+def test_data_status_of_a_silent_sidecar_is_disconnected(
+    store: LiveStore, clock: ManualClock
+) -> None:
+    store.publish(tickers=[_ticker("XBTUSD", START)], status=_status(fresh=("XBTUSD",)))
+    clock.advance(TOLERANCE + 1)
+
+    status = store.data_status()
+
+    assert not status.ws_connected
+    assert not status.rest_ok
+    assert status.fresh_pairs == ()
+    assert status.stale_pairs == ("XBTUSD",)
+    assert status.last_message_at == START
+
+
+def test_data_status_before_any_report(store: LiveStore) -> None:
+    status = store.data_status()
+
+    assert status == DataStatus(
+        rest_ok=False,
+        ws_connected=False,
+        last_message_at=None,
+        fresh_pairs=(),
+        stale_pairs=(),
+        subscription_errors=(),
+    )

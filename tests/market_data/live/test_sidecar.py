@@ -1,0 +1,211 @@
+"""The sidecar against the sandbox: fresh data through WebSocket drops, clean stop, CLI."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from krakked_core.cli import app
+from krakked_core.clock import ManualClock, SystemClock
+from krakked_core.config import AppConfig
+from krakked_core.connection import KrakenRestClient
+from krakked_core.db import make_engine, upgrade
+from krakked_core.errors import DataStaleError, DataUnavailableError
+from krakked_core.market_data.live_store import LiveStore
+from krakked_core.model.pairs import PairMetadata
+from krakked_core.sidecar import Sidecar, run_sidecar
+from krakked_core.sim import FaultProfile
+from tests.market_data.live.conftest import FAST_WS, wait_until
+
+PAIRS = ("XBTUSD", "XDGUSD")
+TOLERANCE = FAST_WS["stale_tolerance_seconds"]
+
+
+def _faults(**kwargs: Any) -> FaultProfile:
+    return FaultProfile(**kwargs)
+
+
+def test_sidecar_with_ws_drops_keeps_data_fresh_and_never_serves_stale_as_fresh(
+    sim: Any,
+    live_config: AppConfig,
+    sim_pairs: dict[str, PairMetadata],
+    rest: KrakenRestClient,
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    upgrade(engine)
+    clock = SystemClock()
+    sidecar = Sidecar(
+        config=live_config,
+        store=LiveStore(engine, clock, TOLERANCE),
+        pairs=[sim_pairs[p] for p in PAIRS],
+        clock=clock,
+        rest=rest,
+    )
+    reader = LiveStore(engine, clock, TOLERANCE)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
+    sim.set_faults(_faults(drop_every_seconds=1.0))
+    thread.start()
+    try:
+        wait_until(lambda: _has_ticker(reader, "XDGUSD"), what="first published ticker")
+        fresh = stale = 0
+        while sidecar.client.counters.reconnects < 4:
+            for pair in PAIRS:
+                try:
+                    ticker = reader.latest_ticker(pair)
+                except DataStaleError:
+                    stale += 1
+                    continue
+                assert clock.now() - ticker.updated_at <= timedelta(seconds=TOLERANCE)
+                fresh += 1
+            stop.wait(0.1)
+        assert fresh > 0
+        assert stale == 0
+        assert reader.data_status().fresh_pairs == PAIRS
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert sidecar.publish_errors == 0
+    status = reader.data_status()
+    assert not status.ws_connected  # the last batch reported the socket closed
+    # Once the sidecar is gone, its data ages into DataStaleError, never into "fresh".
+    later = LiveStore(
+        engine, ManualClock(clock.now() + timedelta(seconds=TOLERANCE + 1)), TOLERANCE
+    )
+    with pytest.raises(DataStaleError):
+        later.latest_ticker("XBTUSD")
+    assert later.data_status().stale_pairs == PAIRS
+
+
+def _has_ticker(store: LiveStore, pair: str) -> bool:
+    try:
+        store.latest_ticker(pair)
+    except DataUnavailableError:
+        return False
+    return True
+
+
+@pytest.mark.e2e
+def test_sidecar_process_exits_0_on_sigterm_after_flushing_and_data_status_reports(
+    sim: Any, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    env = {
+        **os.environ,
+        "KRAKKED_DB__URL": url,
+        "KRAKKED_EXCHANGE__REST_URL": sim.rest_url,
+        "KRAKKED_EXCHANGE__WS_URL": sim.ws_url,
+        "KRAKKED_MARKET_DATA__TIMEFRAMES": "[1m]",
+        **{f"KRAKKED_MARKET_DATA__WS__{k.upper()}": str(v) for k, v in FAST_WS.items()},
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "krakked_core.cli", "sidecar", "--pairs", ",".join(PAIRS)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    reader = LiveStore(engine, SystemClock(), TOLERANCE)
+    try:
+        wait_until(
+            lambda: (
+                proc.poll() is None
+                and reader.data_status().ws_connected
+                and reader.data_status().fresh_pairs == PAIRS
+            ),
+            timeout=30,
+            what="the sidecar process publishing",
+        )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0, stderr.decode()[-2000:]
+    assert not reader.data_status().ws_connected  # the final batch was flushed
+
+    result = CliRunner().invoke(app, ["data-status", "--json"], env={"KRAKKED_DB__URL": url})
+
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert set(shown) == {
+        "rest_ok",
+        "ws_connected",
+        "last_message_at",
+        "fresh_pairs",
+        "stale_pairs",
+        "subscription_errors",
+    }
+    assert shown["ws_connected"] is False
+    assert set(shown["fresh_pairs"]) | set(shown["stale_pairs"]) == set(PAIRS)
+
+
+def test_sidecar_publishes_a_bar_closed_by_its_end_time_once(
+    sim: Any, live_config: AppConfig, sim_pairs: dict[str, PairMetadata], tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    upgrade(engine)
+    # The sidecar's clock jumps past the bar's end. The heartbeat watchdog is set to outlast
+    # the jump; the channel watchdog is not, so it resubscribes and the snapshot repeats the bar.
+    ws = {**FAST_WS, "heartbeat_timeout_seconds": 600, "silent_channel_seconds": 30}
+    config = live_config.model_copy(
+        update={
+            "market_data": live_config.market_data.model_copy(
+                update={
+                    "timeframes": ("1m",),
+                    "ws": live_config.market_data.ws.model_copy(update=ws),
+                }
+            )
+        }
+    )
+    clock = ManualClock(SystemClock().now())
+    sidecar = Sidecar(
+        config=config,
+        store=LiveStore(engine, clock, TOLERANCE),
+        pairs=[sim_pairs["XBTUSD"]],
+        clock=clock,
+        rest=None,
+    )
+    reader = LiveStore(engine, clock, TOLERANCE)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
+    thread.start()
+    try:
+        wait_until(lambda: _has_bar(reader, "XBTUSD"), what="a running bar")
+        running = reader.live_bar("XBTUSD", "1m")
+        assert reader.closed_bars_since("XBTUSD", "1m", running.time - 1) == []
+        grace = config.market_data.ws.bar_close_grace_seconds
+        clock.advance(running.time + 60 + grace - clock.now().timestamp() + 0.1)
+
+        wait_until(
+            lambda: len(reader.closed_bars_since("XBTUSD", "1m", running.time - 1)) == 1,
+            what="the closed bar",
+        )
+        (closed,) = reader.closed_bars_since("XBTUSD", "1m", running.time - 1)
+        assert closed.time == running.time
+        # The exchange repeats that (for it, still running) candle: ignored, not reopened.
+        wait_until(lambda: sidecar.cache.late_updates >= 1, what="a late update")
+        published = sidecar.batches_published
+        wait_until(lambda: sidecar.batches_published > published + 1, what="more batches")
+        assert reader.closed_bars_since("XBTUSD", "1m", running.time - 1) == [closed]
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def _has_bar(store: LiveStore, pair: str) -> bool:
+    try:
+        store.live_bar(pair, "1m")
+    except DataUnavailableError:
+        return False
+    return True

@@ -1,0 +1,127 @@
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from krakked_core.connection.parsers.ws import (
+    Heartbeat,
+    OhlcMessage,
+    Pong,
+    StatusMessage,
+    SubscriptionAck,
+    TickerMessage,
+    Unparsed,
+    parse_rfc3339,
+    parse_ws_message,
+)
+from tests.conftest import KRAKEN_SAMPLES
+
+
+def _sample(name: str) -> str:
+    return (Path(KRAKEN_SAMPLES) / name).read_text()
+
+
+def test_ticker_snapshot_sample_parses_exact_decimals_and_utc_time() -> None:
+    message = parse_ws_message(_sample("ws_ticker_snapshot.json"))
+
+    assert isinstance(message, TickerMessage)
+    assert message.type == "snapshot"
+    (item,) = message.items
+    assert item.symbol == "BTC/USD"
+    assert item.bid == Decimal("105944.20")
+    assert item.ask == Decimal("105944.30")
+    assert item.last == Decimal("105899.40")
+    assert item.volume == Decimal("163.28908096")
+    assert item.vwap == Decimal("105904.39279")
+    assert item.timestamp == datetime(2022, 12, 25, 9, 30, 59, 123456, tzinfo=UTC)
+
+
+def test_ohlc_update_sample_parses_nanosecond_interval_begin() -> None:
+    message = parse_ws_message(_sample("ws_ohlc_update.json"))
+
+    assert isinstance(message, OhlcMessage)
+    assert message.type == "update"
+    (item,) = message.items
+    assert item.symbol == "BTC/USD"
+    assert item.interval == 1
+    assert item.interval_begin == datetime(2023, 10, 4, 16, 25, tzinfo=UTC)
+    assert item.close == Decimal("106040.1")
+    assert item.volume == Decimal("30927.68066226")
+    assert item.trades == 12
+    assert item.timestamp is None
+
+
+def test_subscribe_ack_sample_names_channel_and_symbol() -> None:
+    message = parse_ws_message(_sample("ws_subscribe_response.json"))
+
+    assert message == SubscriptionAck(
+        method="subscribe",
+        req_id=1,
+        success=True,
+        channel="ticker",
+        symbol="BTC/USD",
+        interval=None,
+        error=None,
+    )
+
+
+def test_failed_subscribe_ack_takes_symbol_from_top_level() -> None:
+    raw = {
+        "method": "subscribe",
+        "req_id": 7,
+        "success": False,
+        "error": "Currency pair not supported XBT/USDX",
+        "symbol": "XBT/USDX",
+    }
+
+    message = parse_ws_message(json.dumps(raw))
+
+    assert isinstance(message, SubscriptionAck)
+    assert not message.success
+    assert message.symbol == "XBT/USDX"
+    assert message.error == "Currency pair not supported XBT/USDX"
+
+
+def test_pong_sample_and_heartbeat_and_status() -> None:
+    assert parse_ws_message(_sample("ws_pong.json")) == Pong(req_id=42)
+    assert parse_ws_message('{"channel":"heartbeat"}') == Heartbeat()
+    status = parse_ws_message(
+        '{"channel":"status","type":"update","data":[{"api_version":"v2",'
+        '"connection_id":12,"system":"online","version":"2.0.0"}]}'
+    )
+    assert status == StatusMessage(system="online", api_version="v2", connection_id=12)
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        ('{"channel":"ticker","type":"upd', "malformed_json"),
+        ("[1, 2]", "malformed_frame"),
+        ('{"channel":"ticker","type":"update","data":[{"symbol":"BTC/USD"}]}', "malformed_ticker"),
+        ('{"channel":"ohlc","type":"update","data":{}}', "malformed_ohlc"),
+        ('{"channel":"ticker","type":"delta","data":[]}', "malformed_ticker"),
+        ('{"channel":"book","type":"update","data":[]}', "unknown_channel_book"),
+        ('{"method":"add_order","success":true}', "unknown_method_add_order"),
+    ],
+)
+def test_bad_frames_come_back_unparsed_with_a_kind(raw: str, kind: str) -> None:
+    message = parse_ws_message(raw)
+
+    assert isinstance(message, Unparsed)
+    assert message.kind == kind
+
+
+def test_ticker_price_as_string_or_bool_is_malformed() -> None:
+    item = json.loads(_sample("ws_ticker_snapshot.json"))["data"][0]
+    for bad in ("105944.20", True, None):
+        frame = {"channel": "ticker", "type": "update", "data": [{**item, "bid": bad}]}
+        assert isinstance(parse_ws_message(json.dumps(frame)), Unparsed)
+
+
+def test_rfc3339_offsets_convert_to_utc() -> None:
+    assert parse_rfc3339("2024-01-01T01:30:00+01:30") == datetime(2024, 1, 1, tzinfo=UTC)
+    assert parse_rfc3339("2024-01-01T00:00:00.5Z") == datetime(
+        2024, 1, 1, 0, 0, 0, 500000, tzinfo=UTC
+    )

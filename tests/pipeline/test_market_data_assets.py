@@ -1,0 +1,174 @@
+"""Market-data assets and checks, materialized in pytest against the sandbox exchange."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from krakked_core.clock import SystemClock
+from krakked_core.dagster_home import PG_URL_VARIABLE, prepare_dagster_home
+from krakked_core.db import make_engine, upgrade
+from krakked_core.market_data.live_store import LiveStore
+from krakked_core.market_data.ohlc_store import BAR_SCHEMA, OhlcStore
+from krakked_core.model.market import Bar
+from krakked_core.paths import AppPaths
+from krakked_core.sim import SandboxExchange, SimSettings
+from krakked_pipeline.assets.ohlc import OHLC_ASSETS
+from krakked_pipeline.assets.universe import pair_universe
+from krakked_pipeline.checks import OHLC_CHECKS
+from krakked_pipeline.definitions import defs
+from krakked_pipeline.resources import KrakkedSettings, build_resources
+from tests.market_data.history.conftest import write_config
+
+HOUR = 3600
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxExchange]:
+    with SandboxExchange(SimSettings(seed=2, history_days=2, tier="none")) as sim:
+        yield sim
+
+
+@pytest.fixture
+def resources(app_paths: AppPaths, sandbox: SandboxExchange) -> dict[str, object]:
+    config = write_config(app_paths, sandbox.rest_url, universe={"min_24h_volume_usd": 2_000_000})
+    engine = make_engine(config.db.resolved_url(app_paths))
+    upgrade(engine)
+    engine.dispose()
+    return build_resources(
+        KrakkedSettings(config_dir=str(app_paths.config_dir), data_dir=str(app_paths.data_dir))
+    )
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def _yesterday() -> str:
+    return (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+
+
+def _materialize_universe(resources: dict[str, object], instance: dg.DagsterInstance) -> None:
+    result = dg.materialize([pair_universe], resources=resources, instance=instance)
+    assert result.success
+
+
+def _run_1h(resources, instance, *, day=None, selection=None) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [OHLC_ASSETS["1h"], *OHLC_CHECKS["1h"]],
+        partition_key=day or _yesterday(),
+        resources=resources,
+        instance=instance,
+        selection=selection,
+        raise_on_error=False,
+    )
+
+
+def _checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def test_universe_and_todays_ohlc_partition_materialize_with_passing_checks(resources) -> None:
+    with dg.instance_for_test() as instance:
+        _materialize_universe(resources, instance)
+        result = _run_1h(resources, instance)
+    assert result.success
+    [mat] = result.asset_materializations_for_node("ohlc_1h")
+    meta = {k: v.value for k, v in mat.metadata.items()}
+    assert meta["pairs"] == 6 and meta["rows"] > 0
+    assert meta["sources"] == "rest_ohlc" and meta["missing_bars"] == 0
+    checks = _checks(result)
+    assert set(checks) == {
+        "no_duplicate_bars",
+        "no_running_candle",
+        "bars_aligned",
+        "fresh",
+        "live_agrees_with_rest",
+    }
+    assert all(check.passed for check in checks.values()), checks
+
+
+def test_bad_bars_written_behind_the_store_fail_the_checks(resources, app_paths) -> None:
+    with dg.instance_for_test() as instance:
+        _materialize_universe(resources, instance)
+        assert _run_1h(resources, instance).success
+        store = resources["market_data"].store()
+        now = int(datetime.now(UTC).timestamp())
+        running = now // HOUR * HOUR
+        month_file = store.root / "1h" / "XBTUSD" / f"{datetime.now(UTC):%Y-%m}.parquet"
+        rows = (
+            pl.read_parquet(month_file) if month_file.exists() else pl.DataFrame(schema=BAR_SCHEMA)
+        )
+        bar = {"open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "vwap": 1.0, "volume": 1.0}
+        bad = pl.DataFrame(
+            [
+                {"time": running, **bar, "count": 1, "source": "trades"},  # running, twice
+                {"time": running, **bar, "count": 1, "source": "trades"},
+                {"time": running + 60, **bar, "count": 1, "source": "trades"},  # misaligned
+            ],
+            schema=BAR_SCHEMA,
+        )
+        pl.concat([rows, bad]).write_parquet(month_file)
+        result = _run_1h(
+            resources, instance, day=_today(), selection=dg.AssetSelection.all_asset_checks()
+        )
+    checks = _checks(result)
+    assert not checks["no_duplicate_bars"].passed
+    assert not checks["no_running_candle"].passed
+    assert not checks["bars_aligned"].passed
+    assert checks["no_duplicate_bars"].metadata["by_pair"].value == {"XBTUSD": 1}
+
+
+def test_live_bars_disagreeing_with_rest_fail_the_agreement_check(resources, app_paths) -> None:
+    with dg.instance_for_test() as instance:
+        _materialize_universe(resources, instance)
+        assert _run_1h(resources, instance).success
+        engine = resources["database"].engine()
+        live = LiveStore(engine, SystemClock(), 60)
+        store: OhlcStore = resources["market_data"].store()
+        rest_bar = store.get_last_bars("ETHUSD", "1h", 1)[0]
+        live.publish(closed_bars=[("ETHUSD", "1h", rest_bar)])
+        agreeing = _checks(
+            _run_1h(resources, instance, selection=dg.AssetSelection.all_asset_checks())
+        )
+        other = Bar(**{**rest_bar.model_dump(), "close": rest_bar.close * 1.01})
+        live.publish(closed_bars=[("ETHUSD", "1h", other)])
+        differing = _checks(
+            _run_1h(resources, instance, selection=dg.AssetSelection.all_asset_checks())
+        )
+    assert agreeing["live_agrees_with_rest"].passed
+    assert agreeing["live_agrees_with_rest"].metadata["compared"].value >= 1
+    assert not differing["live_agrees_with_rest"].passed
+
+
+@pytest.mark.parametrize("storage", ["sqlite", pytest.param("postgres", marks=pytest.mark.pg)])
+def test_materialize_with_dagster_storage_from_prepared_home(
+    storage: str, resources, app_paths: AppPaths, request, monkeypatch
+) -> None:
+    environ = {}
+    if storage == "postgres":
+        environ[PG_URL_VARIABLE] = request.getfixturevalue("pg_url")
+        monkeypatch.setenv(PG_URL_VARIABLE, environ[PG_URL_VARIABLE])
+    home = prepare_dagster_home(app_paths, environ)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.run_storage).__name__.lower().startswith(storage)
+        _materialize_universe(resources, instance)
+        result = dg.materialize(
+            [OHLC_ASSETS["1d"]], partition_key=_yesterday(), resources=resources, instance=instance
+        )
+        assert result.success
+        event = instance.get_latest_materialization_event(dg.AssetKey("ohlc_1d"))
+        assert event is not None
+
+
+def test_tail_schedule_fills_the_day_of_the_bar_that_just_closed() -> None:
+    schedule = defs.resolve_schedule_def("ohlc_1h_tail_schedule")
+    after_midnight = datetime(2024, 3, 2, 0, 1, tzinfo=UTC)
+    context = dg.build_schedule_context(scheduled_execution_time=after_midnight)
+    [run] = schedule.evaluate_tick(context).run_requests
+    assert run.partition_key == "2024-03-01"
+    assert schedule.cron_schedule == "1 * * * *"
+    universe = defs.resolve_schedule_def("universe_refresh_schedule")
+    assert universe.cron_schedule == "7 * * * *"

@@ -1,0 +1,146 @@
+"""WAC books: contract Phase 3 §9.1–9.2, by hand-computed numbers."""
+
+from decimal import Decimal
+
+from krakked_core.portfolio.ledger import Ledger
+from tests.portfolio.fakes import cash_flow, d, trade_event
+
+
+def _books(*events) -> tuple[Ledger, list]:
+    ledger = Ledger()
+    records = ledger.apply_all(events)
+    return ledger, records
+
+
+def test_one_buy_one_sell_when_fees_in_quote_then_pnl_matches_formula() -> None:
+    ledger, records = _books(
+        cash_flow("USD", "1000", 0),
+        trade_event("buy", "1", "100", 1, fee="1"),
+        trade_event("sell", "1", "150", 2, fee="1.5"),
+    )
+
+    assert records[0].pnl_quote == d("-1")  # fees are realized when paid
+    assert records[1].pnl_quote == (d(150) - d(100)) * 1 - d("1.5")
+    assert ledger.realized_total == d("47.5")
+    assert ledger.cash == d(1000) - 100 - 1 + 150 - d("1.5")
+    assert ledger.books["XBT"].qty == 0
+
+
+def test_multiple_buys_partial_sell_when_wac_then_average_updates() -> None:
+    ledger, records = _books(
+        cash_flow("USD", "10000", 0),
+        trade_event("buy", "1", "100", 1),
+        trade_event("buy", "3", "200", 2),
+        trade_event("sell", "2", "250", 3),
+    )
+
+    book = ledger.books["XBT"]
+    assert book.avg_cost == d(175)
+    assert book.qty == 2
+    assert records[-1].pnl_quote == (d(250) - d(175)) * 2
+    assert ledger.realized_by_pair == {"XBTUSD": d(150)}
+
+
+def test_buy_when_fee_in_base_then_units_reduced_and_fee_realized() -> None:
+    ledger, records = _books(
+        cash_flow("USD", "1000", 0),
+        trade_event("buy", "1", "100", 1, fee="0.01", fee_asset="XBT"),
+        trade_event("sell", "0.99", "200", 2),
+    )
+
+    assert records[0].pnl_quote == d(-1)  # 0.01 XBT at the trade's price
+    assert records[0].base_delta == d("0.99")
+    assert records[1].pnl_quote == d("0.99") * (200 - 100)
+    assert ledger.fees_by_asset == {"XBT": d("0.01")}
+    assert ledger.fees_usd_by_pair == {"XBTUSD": d(1)}
+
+
+def test_sell_when_fee_in_third_asset_then_fee_converted_and_subtracted() -> None:
+    ledger, records = _books(
+        cash_flow("USD", "1000", 0),
+        cash_flow("ETH", "10", 0, value_usd="1000"),  # 100 USD per ETH
+        trade_event("buy", "1", "100", 1),
+        trade_event("sell", "1", "120", 2, fee="0.01", fee_asset="ETH", fee_usd="1.5"),
+    )
+
+    sell = records[-1]
+    assert sell.fee_usd == d("1.5")
+    # +20 on the XBT, +0.5 on the 0.01 ETH spent (worth 1.5, cost 1), −1.5 fee.
+    assert sell.pnl_quote == d(20) + d("0.5") - d("1.5")
+    assert ledger.books["ETH"].qty == d("9.99")
+    assert ledger.books["ETH"].cost == d(999)
+    assert ledger.fees_usd_by_pair == {"XBTUSD": d("1.5")}
+
+
+def test_sell_larger_than_books_explain_then_no_pnl_on_unexplained_units() -> None:
+    ledger, records = _books(
+        cash_flow("USD", "1000", 0),
+        trade_event("buy", "1", "100", 1),
+        trade_event("sell", "1.5", "200", 2),
+    )
+
+    assert records[-1].pnl_quote == d(100)  # only the one unit with a basis
+    assert ledger.unexplained == {"XBT": d("0.5")}
+    assert ledger.books["XBT"].qty == 0
+
+
+def test_trade_in_non_usd_quote_then_legs_valued_in_usd() -> None:
+    ledger, records = _books(
+        cash_flow("XBT", "1", 0, value_usd="100"),
+        trade_event("buy", "10", "0.05", 1, pair=("ETH", "XBT"), quote_usd="300"),
+    )
+
+    assert records[0].pnl_quote == d(150) - d(50)  # 0.5 XBT worth 150 had cost 50
+    assert ledger.books["ETH"].cost == d(150)
+    assert ledger.books["XBT"].qty == d("0.5")
+
+
+def test_deposits_and_withdrawals_then_equity_moves_but_not_pnl() -> None:
+    ledger, _ = _books(
+        cash_flow("USD", "1000", 0),
+        trade_event("buy", "2", "100", 1),
+        cash_flow("XBT", "-1", 2, kind="withdrawal"),
+        cash_flow("USD", "-300", 3, kind="withdrawal"),
+    )
+
+    assert ledger.realized_total == 0
+    assert ledger.net_cash_flow_usd == d(1000) - d(100) - d(300)
+    assert ledger.books["XBT"].qty == 1 and ledger.books["XBT"].cost == d(100)
+
+
+def test_unvalued_inflow_then_units_carry_no_basis_and_make_no_pnl() -> None:
+    ledger, records = _books(
+        cash_flow("USD", "100", 0),
+        cash_flow("XBT", "1", 1, kind="reward"),  # no price known when it arrived
+        trade_event("sell", "1", "300", 2),
+    )
+
+    assert records[0].pnl_quote == 0
+    assert ledger.unexplained == {}
+    assert ledger.books["XBT"].qty == 0
+
+
+def test_transfer_between_variants_then_basis_kept() -> None:
+    ledger, _ = _books(
+        cash_flow("DOT", "10", 0, value_usd="50"),
+        cash_flow("DOT", "-4", 1, kind="transfer", refid="X"),
+        cash_flow("DOT.S", "4", 1, kind="transfer", value_usd="28", refid="X"),
+    )
+
+    assert ledger.books["DOT"].qty == 10 and ledger.books["DOT"].cost == d(50)
+    assert ledger.net_cash_flow_usd == d(50)
+
+
+def test_state_when_saved_and_loaded_then_identical() -> None:
+    ledger, _ = _books(
+        cash_flow("USD", "1000", 0),
+        trade_event("buy", "1", "100", 1, fee="0.01", fee_asset="XBT"),
+        trade_event("buy", "3", "200.123", 2, fee="0.7"),
+        trade_event("sell", "0.5", "300", 3),
+    )
+
+    again = Ledger.from_state(ledger.to_state())
+
+    assert again.to_state() == ledger.to_state()
+    assert again.books["XBT"].avg_cost == ledger.books["XBT"].avg_cost
+    assert isinstance(again.realized_total, Decimal)

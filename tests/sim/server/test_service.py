@@ -1,0 +1,79 @@
+"""SandboxExchange as other tests use it: lifecycle, helpers through HTTP, background stepping."""
+
+import socket
+import threading
+import time
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from krakked_core.clock import ManualClock
+from krakked_core.sim import SandboxExchange, SimSettings
+from tests.sim.server.conftest import MakeSandbox, client_for
+from tests.sim.server.test_rest import resting_buy
+
+
+def test_context_manager_when_exited_then_no_thread_left_and_port_closed() -> None:
+    before = set(threading.enumerate())
+
+    with SandboxExchange(SimSettings(seed=2, history_days=1, tier="none")) as sim:
+        port = sim.port
+        assert sim.rest_url == f"http://127.0.0.1:{port}"
+        assert sim.ws_url == f"ws://127.0.0.1:{port}/v2"
+        assert client_for(sim).public("Time")["error"] == []
+
+    assert set(threading.enumerate()) - before == set()
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass
+
+
+def test_given_key_pair_when_started_then_it_is_the_full_permission_key() -> None:
+    key, secret = "my-key", "c2VjcmV0LWJ5dGVzLWZvci10aGUtdGVzdA=="
+    settings = SimSettings(seed=2, history_days=1, tier="none")
+
+    with SandboxExchange(settings, api_key=key, api_secret=secret) as sim:
+        assert (sim.api_key, sim.api_secret) == (key, secret)
+        assert client_for(sim).private("Balance")["error"] == []
+
+
+def test_deposit_helper_when_called_then_balance_over_http_shows_it(
+    make_sandbox: MakeSandbox,
+) -> None:
+    sim = make_sandbox()
+    kraken = client_for(sim)
+    before = Decimal(kraken.result("Balance").get("XETH", "0"))
+
+    sim.exchange.deposit("ETH", Decimal("1.5"))
+
+    assert Decimal(kraken.result("Balance")["XETH"]) == before + Decimal("1.5")
+
+
+def test_background_step_when_manual_clock_advances_then_dead_man_switch_fires(
+    make_sandbox: MakeSandbox, manual_clock: ManualClock
+) -> None:
+    sim = make_sandbox(clock=manual_clock)
+    kraken = client_for(sim)
+    cl_ord_id = uuid.uuid4().hex[:18]
+    kraken.result("AddOrder", resting_buy(kraken, cl_ord_id=cl_ord_id))
+    kraken.result("CancelAllOrdersAfter", {"timeout": 60})
+
+    manual_clock.advance(61)  # nobody calls the exchange: only the background step can act
+    deadline = time.monotonic() + 5
+    while sim.exchange.private("OpenOrders", {"cl_ord_id": cl_ord_id})["open"]:
+        assert time.monotonic() < deadline, "the dead-man switch never fired"
+        time.sleep(0.05)
+
+    closed = kraken.result("ClosedOrders", {"cl_ord_id": cl_ord_id})["closed"]
+    assert [order["status"] for order in closed.values()] == ["canceled"]
+
+
+def test_start_when_port_taken_then_error_and_nothing_left_running() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        sim = SandboxExchange(SimSettings(seed=2, history_days=1), port=port)
+
+        with pytest.raises(OSError):
+            sim.start()
