@@ -81,6 +81,7 @@ class WsConfig(_Section):
     rest_probe_seconds: float = Field(60.0, gt=0)  # how often the sidecar checks REST is up
     publish_interval_seconds: float = Field(1.0, gt=0)  # sidecar → app DB batches
     bar_close_grace_seconds: float = Field(2.0, ge=0)  # wait for late trades past a bar's end
+    live_bars_retention_days: int = Field(7, ge=1)  # closed live bars older than this are pruned
 
 
 class OhlcStoreConfig(_Section):

@@ -346,7 +346,7 @@ def validate_credentials(client: BalanceReader) -> ValidationOutcome:
         client.balance()
     except AuthError as exc:
         return _auth_failed(
-            f"Kraken rejected the API key ({exc}). Check the key and secret, and that the key "
+            f"the API key was refused ({exc}). Check the key and secret, and that the key "
             "has the 'Query Funds' permission.",
             exc,
         )

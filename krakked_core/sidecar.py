@@ -17,6 +17,7 @@ import random
 import signal
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -36,6 +37,8 @@ from krakked_core.model.pairs import PairMetadata
 from krakked_core.ports import PublicMarketClient
 
 logger = logging.getLogger(__name__)
+
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class DeadManSwitch(Protocol):
@@ -137,11 +140,27 @@ class Sidecar:
 
     async def _publish_loop(self, stop: asyncio.Event) -> None:
         interval = self._config.market_data.ws.publish_interval_seconds
+        next_prune = self._clock.now()
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
-            if not stop.is_set():
-                await self.publish_once()
+            if stop.is_set():
+                break
+            await self.publish_once()
+            if self._clock.now() >= next_prune:
+                await self._prune()
+                next_prune = self._clock.now() + PRUNE_EVERY
+
+    async def _prune(self) -> None:
+        days = self._config.market_data.ws.live_bars_retention_days
+        cutoff = int((self._clock.now() - timedelta(days=days)).timestamp())
+        try:
+            removed = await asyncio.to_thread(self._store.prune_closed_bars, cutoff)
+        except SQLAlchemyError as exc:
+            logger.warning("pruning old live bars failed: %s", type(exc).__name__)
+            return
+        if removed:
+            logger.info("pruned %d live bars older than %d days", removed, days)
 
     async def _dead_man_switch_loop(self, stop: asyncio.Event) -> None:
         """Refresh the dead-man switch on its interval (only when one was supplied)."""

@@ -9,10 +9,13 @@ import dagster as dg
 
 from krakked_core.config import load_config
 from krakked_pipeline.assets.ohlc import OHLC_ASSETS
+from krakked_pipeline.assets.portfolio import PORTFOLIO_ASSETS, PORTFOLIO_CHECKS
 from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.checks import OHLC_CHECKS
 from krakked_pipeline.resources import build_resources
+from krakked_pipeline.resources_portfolio import portfolio_resource
 from krakked_pipeline.schedules import OHLC_TAIL_JOBS, build_schedules, universe_refresh_job
+from krakked_pipeline.schedules_portfolio import portfolio_sync_job, portfolio_sync_schedule
 
 CONFIG = load_config()
 
@@ -28,4 +31,16 @@ defs = dg.Definitions(
     jobs=MARKET_DATA_JOBS,
     schedules=MARKET_DATA_SCHEDULES,
     resources=build_resources(),
+)
+
+# --- portfolio --------------------------------------------------------------------------------
+defs = dg.Definitions.merge(
+    defs,
+    dg.Definitions(
+        assets=PORTFOLIO_ASSETS,
+        asset_checks=PORTFOLIO_CHECKS,
+        jobs=[portfolio_sync_job],
+        schedules=[portfolio_sync_schedule(CONFIG)],
+        resources={"portfolio": portfolio_resource()},
+    ),
 )

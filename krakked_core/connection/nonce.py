@@ -53,6 +53,8 @@ class FileNonceSource:
         lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
     ) -> None:
         self._path = path
+        # Before filelock creates it world-readable: the config dir is the owner's alone.
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._clock = clock or SystemClock()
         self._thread_lock = threading.Lock()
         self._file_lock = filelock.FileLock(

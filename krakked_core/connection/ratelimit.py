@@ -13,6 +13,7 @@ Both limiters wait rather than fail; time and sleeping are injected so tests nev
 
 import json
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -30,6 +31,8 @@ from krakked_core.errors import TemporaryVenueError
 logger = logging.getLogger(__name__)
 
 Sleeper = Callable[[float], None]
+# Float error after a computed wait must not cause another (microscopic) wait.
+_TOLERANCE = 1e-6
 Tier = Literal["starter", "intermediate", "pro"]
 
 
@@ -117,6 +120,7 @@ class PrivateRateLimiter:
             raise ValueError(f"unknown verification tier {tier!r}")
         self.limits = TIER_LIMITS[tier]
         self._state_file = state_file
+        state_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._clock = clock or SystemClock()
         self._sleep = sleeper
         self._thread_lock = threading.Lock()
@@ -164,8 +168,9 @@ class PrivateRateLimiter:
             now = _epoch(self._clock)
             counter = self._read_decayed(now)
             overflow = counter + cost - self.limits.max_counter
-            if overflow > 0:
-                return overflow / self.limits.decay_per_second
+            if overflow > _TOLERANCE:
+                # Rounded up to whole microseconds so a clock of that resolution moves on.
+                return math.ceil(overflow / self.limits.decay_per_second * 1e6) / 1e6
             self._write(counter + cost, now)
             return 0.0
 
@@ -186,6 +191,7 @@ class PrivateRateLimiter:
         except (OSError, ValueError, KeyError, TypeError):
             # Unknown state: assume the worst (a full counter) rather than risk a lockout.
             logger.warning("rate limit state damaged; assuming a full counter")
+            self._write(self.limits.max_counter, now)  # repaired, so the wait runs down
             return self.limits.max_counter, now
 
     def _write(self, counter: float, now: float) -> None:

@@ -247,18 +247,19 @@ def fill_range(
     end: int,
 ) -> RangeFillReport:
     """Backfill ``[start, end)`` for every pair; a failing pair is reported, not fatal to others."""
-    sources: set[str] = set()
     failed: dict[str, str] = {}
     for pair in pairs:
         try:
-            sources.update(backfiller.backfill(pair, timeframe, since=start, until=end).sources)
+            backfiller.backfill(pair, timeframe, since=start, until=end)
         except KrakkedError as exc:
             logger.warning("backfill of %s %s failed: %s", pair.canonical, timeframe, exc)
             failed[pair.canonical] = f"{type(exc).__name__}: {exc}"
     expected = _expected_bars(timeframe, start, end, backfiller.now())
-    rows, missing = 0, {}
+    rows, missing, sources = 0, {}, set()
     for pair in pairs:
-        have = store.frame(pair.canonical, timeframe, start, end).height
+        frame = store.frame(pair.canonical, timeframe, start, end)
+        sources.update(frame["source"].unique().to_list())  # where the range's bars came from
+        have = frame.height
         rows += have
         if have < expected:
             missing[pair.canonical] = expected - have

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, Table, select
+from sqlalchemy import Connection, Engine, RowMapping, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -63,6 +63,12 @@ class LiveStore:
                 _upsert(conn, live_bars, rows, ("pair", "timeframe", "time"))
             if status is not None:
                 _upsert(conn, data_status, [_status_row(status, now)], ("id",))
+
+    def prune_closed_bars(self, before_ts: int) -> int:
+        """Delete closed bars opening before ``before_ts`` (history lives in the OHLC store)."""
+        query = delete(live_bars).where(live_bars.c.closed.is_(True), live_bars.c.time < before_ts)
+        with self._engine.begin() as conn:
+            return conn.execute(query).rowcount
 
     # --- readers --------------------------------------------------------------------------
 

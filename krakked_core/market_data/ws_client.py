@@ -30,6 +30,7 @@ from krakked_core.clock import Clock
 from krakked_core.config import WsConfig
 from krakked_core.connection.parsers.ws import (
     OhlcMessage,
+    StatusMessage,
     SubscriptionAck,
     TickerMessage,
     Unparsed,
@@ -148,6 +149,7 @@ class KrakenWsClient:
         self.counters = WsCounters()
         self.connected = False
         self.last_message_at: datetime | None = None
+        self.exchange_system: str | None = None  # online | cancel_only | post_only | maintenance
 
     # --- what the sidecar reads -----------------------------------------------------------
 
@@ -325,9 +327,17 @@ class KrakenWsClient:
             return True
         if isinstance(message, SubscriptionAck):
             self._on_ack(conn, message)
+        elif isinstance(message, StatusMessage):
+            self._on_status(message)
         elif isinstance(message, Unparsed):
             self._skip(message)
         return False
+
+    def _on_status(self, message: StatusMessage) -> None:
+        if message.system != self.exchange_system:
+            log = logger.info if message.system == "online" else logger.warning
+            log("exchange system status: %s", message.system, extra={"system": message.system})
+        self.exchange_system = message.system
 
     def _on_ticker(self, item: WsTickerItem, now: datetime) -> None:
         pair = self._canonical(item.symbol)

@@ -83,6 +83,7 @@ class Ledger:
     # Outgoing legs of transfers, by "refid|asset": (units, basis) the incoming leg takes over.
     in_transit: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     last_key: EventKey | None = None
+    applied: int = 0  # events applied so far (the service checks it against the store)
 
     # --- events -------------------------------------------------------------------------
 
@@ -93,6 +94,7 @@ class Ledger:
             if self.last_key is not None and key < self.last_key:
                 raise ValueError(f"event {key[2]} is older than the books ({self.last_key[2]})")
             self.last_key = key
+            self.applied += 1
             if isinstance(event, CashFlowRecord):
                 self._apply_cash_flow(event)
                 return None
@@ -241,6 +243,7 @@ class Ledger:
             "net_cash_flow_usd": str(self.net_cash_flow_usd),
             "unexplained": _strs(self.unexplained),
             "in_transit": {k: [str(q), str(b)] for k, (q, b) in self.in_transit.items()},
+            "applied": self.applied,
             "last_key": [self.last_key[0].isoformat(), self.last_key[1], self.last_key[2]]
             if self.last_key
             else None,
@@ -268,6 +271,7 @@ class Ledger:
         ledger.in_transit = {
             k: (Decimal(q), Decimal(b)) for k, (q, b) in state.get("in_transit", {}).items()
         }
+        ledger.applied = int(state.get("applied", 0))
         key = state["last_key"]
         ledger.last_key = (datetime.fromisoformat(key[0]), int(key[1]), key[2]) if key else None
         return ledger

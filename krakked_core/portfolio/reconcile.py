@@ -28,15 +28,19 @@ def reconcile(
     at: datetime,
 ) -> Reconciliation:
     """Compare per asset (suffix variants already summed into their asset)."""
-    diffs = []
+    diffs: list[AssetDiff] = []
+    small: list[AssetDiff] = []
     for asset in sorted(set(books) | set(exchange)):
         ours, theirs = books.get(asset, Decimal(0)), exchange.get(asset, Decimal(0))
         if ours == theirs:
             continue
         price = price_of(asset)
         value = abs(theirs - ours) * price if price is not None else None
-        if value is None or value > tolerance:
-            diffs.append(AssetDiff(asset=asset, books=ours, exchange=theirs, value_usd=value))
+        diff = AssetDiff(asset=asset, books=ours, exchange=theirs, value_usd=value)
+        (diffs if value is None or value > tolerance else small).append(diff)
+    # Many small differences can add up to more than the tolerance on total equity.
+    if sum((d.value_usd or Decimal(0) for d in small), Decimal(0)) > tolerance:
+        diffs = sorted([*diffs, *small], key=lambda d: d.asset)
     unexplained = {asset: qty for asset, qty in unexplained_sells.items() if qty > 0}
     result = Reconciliation(
         checked_at=at,

@@ -84,8 +84,9 @@ class PortfolioService:
         now = self._clock.now()
         self._store.put_state("balances", balances_to_state(ingested.balances, now), now)
         previous = self._load_ledger()
+        unexplained_before = dict(previous.unexplained) if previous else {}
         ledger, rebuilt = self._update_books(previous, ingested)
-        recon = self._reconcile(ledger, previous, ingested.balances, prices)
+        recon = self._reconcile(ledger, unexplained_before, ingested.balances, prices)
         self._store.put_state("reconciliation", reconciliation_to_state(recon), now)
         self._log_cash_flows(ingested.cash_flow_ids)
         trades = self._store.load_trade_events(ingested.trade_ids)
@@ -141,7 +142,7 @@ class PortfolioService:
         ledger = self._require_ledger()
         positions = self._positions(ledger, self._prices())
         if include:
-            realized = {k: v for k, v in ledger.realized_by_pair.items() if v or k}
+            realized = dict(ledger.realized_by_pair)
         else:
             tag = self._tagger()
             realized = sum_by_pair(
@@ -268,6 +269,10 @@ class PortfolioService:
             return self.rebuild(), True
         if events:
             self._apply(previous, events)
+        if previous.applied != self._store.count_events():
+            # Another process moved the books at the same time: start again from the store.
+            logger.warning("the books' checkpoint does not cover the stored history: replaying")
+            return self.rebuild(), True
         return previous, False
 
     def _needs_replay(self, ledger: Ledger, events: Sequence[Event], ingested: Ingested) -> bool:
@@ -302,11 +307,10 @@ class PortfolioService:
     def _reconcile(
         self,
         ledger: Ledger,
-        previous: Ledger | None,
+        before: dict[str, Decimal],
         balances: AccountBalances,
         prices: Prices,
     ) -> Reconciliation:
-        before = previous.unexplained if previous else {}
         newly_unexplained = {
             asset: qty - before.get(asset, Decimal(0))
             for asset, qty in ledger.unexplained.items()

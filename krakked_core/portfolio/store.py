@@ -281,6 +281,13 @@ class PortfolioStore:
             for chunk in _chunks(rows, 5000):
                 conn.execute(statement, chunk)
 
+    def count_events(self) -> int:
+        """Stored trades plus stored cash flows: what a complete replay applies."""
+        with self._engine.connect() as conn:
+            trades = conn.execute(sa.select(sa.func.count()).select_from(portfolio_trades))
+            flows = conn.execute(sa.select(sa.func.count()).select_from(portfolio_cash_flows))
+            return int(trades.scalar_one()) + int(flows.scalar_one())
+
     def get_cash_flows(
         self, asset: str | None = None, limit: int | None = None, since: datetime | None = None
     ) -> list[CashFlowRecord]:
@@ -289,6 +296,8 @@ class PortfolioStore:
         query = sa.select(c).order_by(c.c.time.desc(), c.c.id.desc())
         if since:
             query = query.where(c.c.time >= since)
+        if limit is not None and not asset:
+            query = query.limit(limit)
         with self._engine.connect() as conn:
             records = [_cash_flow(row) for row in conn.execute(query).mappings()]
         if asset:

@@ -15,6 +15,7 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from krakked_core.log import SECRET_SCRUBBER
@@ -101,7 +102,8 @@ def parse_body(body: bytes, content_type: str) -> dict[str, str]:
 
 
 def _json_params(text: str) -> dict[str, str]:
-    data = json.loads(text) if text.strip() else {}
+    # Decimal keeps a JSON number's digits exactly as sent ("0.00001", never "1e-05").
+    data = json.loads(text, parse_float=Decimal) if text.strip() else {}
     if not isinstance(data, dict):
         raise ValueError("a JSON body must be an object")
     return {str(name): _as_param(value) for name, value in data.items() if value is not None}

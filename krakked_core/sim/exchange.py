@@ -83,7 +83,8 @@ class Exchange:
         self._dirty = loaded is None
         if loaded is None:
             for asset, amount in settings.starting_balances.items():
-                self._account.fund(asset, amount, "deposit", ns_to_time(now_ns))
+                key = self.markets.asset_key(asset)
+                self._account.fund(key, amount, "deposit", ns_to_time(now_ns))
         self._autosave()
 
     # --- the two entry points ----------------------------------------------------------------

@@ -198,6 +198,12 @@ class PriceModel:
         self._anchors: dict[str, _Anchors] = {}
         self._trades = _LRU(cache_days)
         self._candles = _LRU(cache_days * 2)
+        # Replayed pairs: a day's trades from a recorded file instead of the random path.
+        self._overrides: dict[str, Callable[[Pair, int], DayTrades | None]] = {}
+
+    def override(self, pair_key: str, source: Callable[[Pair, int], DayTrades | None]) -> None:
+        """Take ``pair_key``'s trades from ``source`` on the days it covers (None elsewhere)."""
+        self._overrides[pair_key] = source
 
     # --- generation --------------------------------------------------------------------------
 
@@ -225,6 +231,10 @@ class PriceModel:
         return start + frac * (end - start) + bridge + scale  # type: ignore[no-any-return]
 
     def _make_trades(self, pair: Pair, day: int) -> DayTrades:
+        source = self._overrides.get(pair.key)
+        replayed = source(pair, day) if source else None
+        if replayed is not None:
+            return replayed
         log_path = self._log_path(pair, day)
         params = pair.params
         gen = rng(self._seed, pair.key, "trades", day)

@@ -90,7 +90,10 @@ class AccountApi:
     def _value(self, asset: str, amount: Decimal, target: str, now_ns: int) -> Decimal:
         """``amount`` of ``asset`` in ``target`` at mid prices (directly, or through XBT)."""
         if asset.endswith(STAKED_SUFFIXES):
-            asset = self._markets.asset_key(asset.rsplit(".", 1)[0].replace("ETH2", "ETH"))
+            try:
+                asset = self._markets.asset_key(asset.rsplit(".", 1)[0].replace("ETH2", "ETH"))
+            except SimError:
+                return ZERO  # a staked asset the market list cannot price
         if amount == 0 or asset == target:
             return amount
         direct = self._rate(asset, target, now_ns)

@@ -73,10 +73,9 @@ class Subscription:
 class RequestError(Exception):
     """A request refused with a v2 error ack."""
 
-    def __init__(self, message: str, symbol: str | None = None) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.symbol = symbol
 
 
 @dataclass

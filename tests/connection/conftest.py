@@ -69,7 +69,9 @@ def make_client(
         credentials=credentials,
         nonce_source=FileNonceSource(tmp_path / "nonce.state", clock),
         public_throttle=PublicThrottle(1.0, clock, sleeper),
-        private_limiter=PrivateRateLimiter(tmp_path / "ratelimit.state", "intermediate", clock, sleeper),
+        private_limiter=PrivateRateLimiter(
+            tmp_path / "ratelimit.state", "intermediate", clock, sleeper
+        ),
         timeout_seconds=timeout,
         retry=RetryPolicy(attempts=3, base_delay_seconds=1.0, rate_limit_delay_seconds=5.0),
         sleeper=sleeper,

@@ -106,7 +106,7 @@ def _handler_for(kraken: LoopbackKraken) -> type[BaseHTTPRequestHandler]:
 def loopback_kraken() -> Iterator[LoopbackKraken]:
     kraken = LoopbackKraken()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(kraken))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     kraken.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:

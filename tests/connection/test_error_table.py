@@ -70,7 +70,9 @@ def test_order_rate_limit_then_rejected_not_retried_but_api_rate_limit_retried()
         ("EFunding:Unknown withdraw key", VenueError),
     ],
 )
-def test_unknown_string_then_category_fallback(kraken_error: str, expected: type[VenueError]) -> None:
+def test_unknown_string_then_category_fallback(
+    kraken_error: str, expected: type[VenueError]
+) -> None:
     assert classify(kraken_error) is expected
 
 
@@ -83,10 +85,18 @@ def test_retryable_and_stop_errors_together_then_stop_wins() -> None:
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [(429, RateLimitError), (500, ServiceUnavailableError), (502, ServiceUnavailableError),
-     (503, ServiceUnavailableError), (520, ServiceUnavailableError), (404, VenueError)],
+    [
+        (429, RateLimitError),
+        (500, ServiceUnavailableError),
+        (502, ServiceUnavailableError),
+        (503, ServiceUnavailableError),
+        (520, ServiceUnavailableError),
+        (404, VenueError),
+    ],
 )
-def test_http_status_without_error_field_then_mapped(status: int, expected: type[VenueError]) -> None:
+def test_http_status_without_error_field_then_mapped(
+    status: int, expected: type[VenueError]
+) -> None:
     error = error_from_http(status, method="Ticker")
 
     assert type(error) is expected
@@ -116,9 +126,9 @@ def test_http_200_not_json_then_service_unavailable() -> None:
 
 
 def test_http_200_warning_only_then_result_returned() -> None:
-    assert decode_reply("Ticker", 200, b'{"error": ["WGeneral:Deprecated"], "result": {"a": 1}}') == {
-        "a": 1
-    }
+    assert decode_reply(
+        "Ticker", 200, b'{"error": ["WGeneral:Deprecated"], "result": {"a": 1}}'
+    ) == {"a": 1}
 
 
 def test_http_200_no_errors_then_result() -> None:

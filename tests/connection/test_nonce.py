@@ -1,3 +1,4 @@
+import itertools
 import multiprocessing
 import threading
 from datetime import UTC, datetime
@@ -122,5 +123,5 @@ def test_four_processes_signing_concurrently_then_no_repeat_and_no_decrease(tmp_
     assert len(everything) == 800
     assert len(set(everything)) == 800
     for seq in sequences:
-        assert all(a < b for a, b in zip(seq, seq[1:], strict=False))
+        assert all(a < b for a, b in itertools.pairwise(seq))
     assert int(Path(path).read_text()) == max(everything)

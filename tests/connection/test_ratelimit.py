@@ -7,14 +7,24 @@ from krakked_core.connection.ratelimit import PrivateRateLimiter, PublicThrottle
 from tests.connection.conftest import SleepRecorder
 
 
-def _limiter(tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder, tier: str = "intermediate") -> PrivateRateLimiter:
+def _limiter(
+    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder, tier: str = "intermediate"
+) -> PrivateRateLimiter:
     return PrivateRateLimiter(tmp_path / "ratelimit.state", tier, clock, sleeper)
 
 
 @pytest.mark.parametrize(
     ("method", "cost"),
-    [("Balance", 1), ("OpenOrders", 1), ("Ledgers", 2), ("QueryLedgers", 2), ("TradesHistory", 2),
-     ("QueryTrades", 2), ("AddOrder", 0), ("CancelOrder", 0)],
+    [
+        ("Balance", 1),
+        ("OpenOrders", 1),
+        ("Ledgers", 2),
+        ("QueryLedgers", 2),
+        ("TradesHistory", 2),
+        ("QueryTrades", 2),
+        ("AddOrder", 0),
+        ("CancelOrder", 0),
+    ],
 )
 def test_call_costs_follow_krakens_counter_model(method: str, cost: int) -> None:
     assert private_call_cost(method) == cost
@@ -48,7 +58,9 @@ def test_history_calls_cost_two_then_full_after_ten(
     assert waited == pytest.approx(4.0)
 
 
-def test_counter_decays_with_time(tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder) -> None:
+def test_counter_decays_with_time(
+    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder
+) -> None:
     limiter = _limiter(tmp_path, clock, sleeper)
     for _ in range(20):
         limiter.acquire("Balance")
@@ -72,7 +84,9 @@ def test_starter_tier_then_max_fifteen_and_slower_decay(
     assert waited == pytest.approx(1 / 0.33)
 
 
-def test_pro_tier_then_decays_one_per_second(tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder) -> None:
+def test_pro_tier_then_decays_one_per_second(
+    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder
+) -> None:
     limiter = _limiter(tmp_path, clock, sleeper, tier="pro")
     for _ in range(20):
         limiter.acquire("Balance")
@@ -114,14 +128,18 @@ def test_kraken_said_rate_limited_then_counter_assumed_full(
     assert limiter.acquire("Balance") == pytest.approx(2.0)
 
 
-def test_damaged_state_file_then_assumed_full(tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder) -> None:
+def test_damaged_state_file_then_assumed_full(
+    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder
+) -> None:
     (tmp_path / "ratelimit.state").write_text("{not json")
     limiter = _limiter(tmp_path, clock, sleeper)
 
     assert limiter.acquire("Balance") == pytest.approx(2.0)
 
 
-def test_unknown_tier_then_refused(tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder) -> None:
+def test_unknown_tier_then_refused(
+    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder
+) -> None:
     with pytest.raises(ValueError, match="tier"):
         _limiter(tmp_path, clock, sleeper, tier="platinum")
 
@@ -138,7 +156,9 @@ def test_public_throttle_one_per_second(clock: ManualClock, sleeper: SleepRecord
     assert third == pytest.approx(0.75)
 
 
-def test_public_throttle_after_idle_then_no_wait(clock: ManualClock, sleeper: SleepRecorder) -> None:
+def test_public_throttle_after_idle_then_no_wait(
+    clock: ManualClock, sleeper: SleepRecorder
+) -> None:
     throttle = PublicThrottle(2.0, clock, sleeper)
     throttle.acquire()
     clock.advance(5)

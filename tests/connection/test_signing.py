@@ -9,10 +9,14 @@ from krakked_core.connection.signing import api_sign, encode_body, encode_query
 from krakked_core.errors import AuthError, InvalidArgumentsError
 
 # Kraken's documented example (shared/kraken/FACTS.md).
-GOLDEN_SECRET = "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg=="
+GOLDEN_SECRET = (
+    "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg=="
+)
 GOLDEN_NONCE = 1616492376594
 GOLDEN_BODY = "nonce=1616492376594&ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25"
-GOLDEN_SIGN = "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ=="
+GOLDEN_SIGN = (
+    "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ=="
+)
 
 
 def _reference_sign(path: str, nonce: str, body: bytes, secret: str) -> str:
@@ -23,7 +27,10 @@ def _reference_sign(path: str, nonce: str, body: bytes, secret: str) -> str:
 
 def test_golden_example_from_kraken_docs_then_exact_signature() -> None:
     sign = api_sign(
-        url_path="/0/private/AddOrder", nonce=GOLDEN_NONCE, postdata=GOLDEN_BODY, secret=GOLDEN_SECRET
+        url_path="/0/private/AddOrder",
+        nonce=GOLDEN_NONCE,
+        postdata=GOLDEN_BODY,
+        secret=GOLDEN_SECRET,
     )
 
     assert sign == GOLDEN_SIGN
@@ -42,7 +49,9 @@ def test_golden_body_built_by_encode_body_in_given_order_then_same_signature() -
 
     assert body == GOLDEN_BODY
     assert (
-        api_sign(url_path="/0/private/AddOrder", nonce=GOLDEN_NONCE, postdata=body, secret=GOLDEN_SECRET)
+        api_sign(
+            url_path="/0/private/AddOrder", nonce=GOLDEN_NONCE, postdata=body, secret=GOLDEN_SECRET
+        )
         == GOLDEN_SIGN
     )
 
@@ -50,10 +59,14 @@ def test_golden_body_built_by_encode_body_in_given_order_then_same_signature() -
 def test_empty_payload_then_body_is_nonce_only_and_signature_matches_reference() -> None:
     body = encode_body(1616492376594)
 
-    sign = api_sign(url_path="/0/private/Balance", nonce=1616492376594, postdata=body, secret=GOLDEN_SECRET)
+    sign = api_sign(
+        url_path="/0/private/Balance", nonce=1616492376594, postdata=body, secret=GOLDEN_SECRET
+    )
 
     assert body == "nonce=1616492376594"
-    assert sign == _reference_sign("/0/private/Balance", "1616492376594", body.encode(), GOLDEN_SECRET)
+    assert sign == _reference_sign(
+        "/0/private/Balance", "1616492376594", body.encode(), GOLDEN_SECRET
+    )
 
 
 def test_truly_empty_postdata_then_signature_over_nonce_alone() -> None:

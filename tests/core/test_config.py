@@ -104,7 +104,9 @@ def test_live_mode_without_opt_in_is_refused(app_paths: AppPaths) -> None:
 
 
 def test_secret_values_never_appear_in_errors(app_paths: AppPaths) -> None:
-    write(app_paths.config_file, "ui:\n  auth:\n    enabled: yes-please\n    token: hunter2-secret\n")
+    write(
+        app_paths.config_file, "ui:\n  auth:\n    enabled: yes-please\n    token: hunter2-secret\n"
+    )
 
     with pytest.raises(ConfigError) as info:
         load_config(app_paths, environ={})

@@ -28,7 +28,9 @@ def test_registered_secret_is_scrubbed_from_message_and_args(caplog) -> None:
 
 def test_api_sign_values_are_scrubbed(caplog) -> None:
     with caplog.at_level(logging.DEBUG):
-        logging.getLogger("krakked.test").debug("headers {'API-Sign': 'abcdEFGH1234ijklMNOP5678=='}")
+        logging.getLogger("krakked.test").debug(
+            "headers {'API-Sign': 'abcdEFGH1234ijklMNOP5678=='}"
+        )
 
     assert "abcdEFGH1234ijklMNOP5678" not in caplog.text
 

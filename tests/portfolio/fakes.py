@@ -52,10 +52,12 @@ class FakeAccount:
         self.calls.append(name)
         if self.fail_after_pages is not None and len(self.calls) > self.fail_after_pages:
             raise ConnectionError("killed")
+
         def when(item):
             return item.time if hasattr(item, "time") else item.closed_at
+
         matching = [i for i in items if start is None or when(i) > start]
-        matching.sort(key=lambda i: when(i), reverse=True)
+        matching.sort(key=when, reverse=True)
         return Page(items=tuple(matching[offset : offset + PAGE]), count=len(matching))
 
     def trades_page(self, *, offset: int, start: datetime | None) -> Page[TradeFill]:
@@ -190,8 +192,16 @@ def trade_event(
     )
 
 
-def cash_flow(asset: str, amount: str, minute: int, *, kind: str = "deposit",
-              value_usd: str | None = None, fee: str = "0", refid: str | None = None) -> CashFlowRecord:
+def cash_flow(
+    asset: str,
+    amount: str,
+    minute: int,
+    *,
+    kind: str = "deposit",
+    value_usd: str | None = None,
+    fee: str = "0",
+    refid: str | None = None,
+) -> CashFlowRecord:
     return CashFlowRecord(
         id=f"C{minute:06d}{asset}",
         time=at(minute),

@@ -5,9 +5,22 @@ from krakked_core.portfolio.assets import is_tracked, normalize, root, split_pai
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("XXBT", "XBT"), ("ZUSD", "USD"), ("XXDG", "XDG"), ("XETH", "ETH"), ("XXRP", "XRP"),
-     ("XLTC", "LTC"), ("ZEUR", "EUR"), ("SOL", "SOL"), ("XBT.F", "XBT.F"), ("XXBT.F", "XBT.F"),
-     ("DOT.S", "DOT.S"), ("ETH.M", "ETH.M"), ("USD.B", "USD.B"), ("BTC", "XBT")],
+    [
+        ("XXBT", "XBT"),
+        ("ZUSD", "USD"),
+        ("XXDG", "XDG"),
+        ("XETH", "ETH"),
+        ("XXRP", "XRP"),
+        ("XLTC", "LTC"),
+        ("ZEUR", "EUR"),
+        ("SOL", "SOL"),
+        ("XBT.F", "XBT.F"),
+        ("XXBT.F", "XBT.F"),
+        ("DOT.S", "DOT.S"),
+        ("ETH.M", "ETH.M"),
+        ("USD.B", "USD.B"),
+        ("BTC", "XBT"),
+    ],
 )
 def test_normalize_when_kraken_code_then_one_spelling(code: str, expected: str) -> None:
     assert normalize(code) == expected
@@ -19,9 +32,16 @@ def test_root_when_suffix_variant_then_counts_toward_asset() -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("XXBTZUSD", ("XBT", "USD")), ("XBTUSDT", ("XBT", "USDT")), ("ETHUSDT", ("ETH", "USDT")),
-     ("SOLUSD", ("SOL", "USD")), ("XETHXXBT", ("ETH", "XBT")), ("USDCUSD", ("USDC", "USD")),
-     ("XDGUSD", ("XDG", "USD")), ("XBT/USD", ("XBT", "USD"))],
+    [
+        ("XXBTZUSD", ("XBT", "USD")),
+        ("XBTUSDT", ("XBT", "USDT")),
+        ("ETHUSDT", ("ETH", "USDT")),
+        ("SOLUSD", ("SOL", "USD")),
+        ("XETHXXBT", ("ETH", "XBT")),
+        ("USDCUSD", ("USDC", "USD")),
+        ("XDGUSD", ("XDG", "USD")),
+        ("XBT/USD", ("XBT", "USD")),
+    ],
 )
 def test_split_pair_when_raw_name_then_base_and_quote(name: str, expected: tuple[str, str]) -> None:
     assert split_pair(name) == expected

@@ -11,10 +11,24 @@ from krakked_core.cli import app
 from krakked_core.paths import AppPaths
 from krakked_core.sim import SandboxExchange, SimSettings
 
-SUMMARY_KEYS = {"equity_usd", "cash_usd", "realized_pnl_usd", "unrealized_pnl_usd", "drift_flag",
-                "last_snapshot_ts"}
-POSITION_KEYS = {"pair", "base_asset", "base_size", "avg_entry_price", "current_price",
-                 "value_usd", "unrealized_pnl_usd", "strategy_tag"}
+SUMMARY_KEYS = {
+    "equity_usd",
+    "cash_usd",
+    "realized_pnl_usd",
+    "unrealized_pnl_usd",
+    "drift_flag",
+    "last_snapshot_ts",
+}
+POSITION_KEYS = {
+    "pair",
+    "base_asset",
+    "base_size",
+    "avg_entry_price",
+    "current_price",
+    "value_usd",
+    "unrealized_pnl_usd",
+    "strategy_tag",
+}
 
 
 @pytest.fixture

@@ -66,36 +66,95 @@ def test_balance_with_suffix_variants_when_parsed_then_kept_apart() -> None:
 def test_ledgers_when_parsed_then_signed_amounts_and_normalized_assets() -> None:
     result = {
         "ledger": {
-            "L1": {"refid": "T1", "time": 1700000000.5, "type": "trade", "subtype": "",
-                   "aclass": "currency", "asset": "XXBT", "amount": "-0.1", "fee": "0.0001",
-                   "balance": "0.9"},
-            "L2": {"refid": "D1", "time": "1700000001", "type": "deposit", "subtype": "",
-                   "aclass": "currency", "asset": "ZUSD", "amount": "1000", "fee": "0",
-                   "balance": "1000"},
+            "L1": {
+                "refid": "T1",
+                "time": 1700000000.5,
+                "type": "trade",
+                "subtype": "",
+                "aclass": "currency",
+                "asset": "XXBT",
+                "amount": "-0.1",
+                "fee": "0.0001",
+                "balance": "0.9",
+            },
+            "L2": {
+                "refid": "D1",
+                "time": "1700000001",
+                "type": "deposit",
+                "subtype": "",
+                "aclass": "currency",
+                "asset": "ZUSD",
+                "amount": "1000",
+                "fee": "0",
+                "balance": "1000",
+            },
         },
         "count": 2,
     }
     page = parse_ledgers(result)
 
     first, second = page.items
-    assert first.asset == "XBT" and first.amount == Decimal("-0.1") and first.fee == Decimal("0.0001")
+    assert (
+        first.asset == "XBT" and first.amount == Decimal("-0.1") and first.fee == Decimal("0.0001")
+    )
     assert second.asset == "USD" and second.type == "deposit"
     assert second.time == datetime.fromtimestamp(1700000001, tz=UTC)
 
 
-def test_malformed_rows_when_parsed_then_logged_and_skipped(caplog: pytest.LogCaptureFixture) -> None:
+def test_malformed_rows_when_parsed_then_logged_and_skipped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     result = {
         "trades": {
-            "GOOD": {"ordertxid": "O1", "pair": "XXBTZUSD", "time": 1, "type": "buy",
-                     "price": "10", "cost": "10", "fee": "0", "vol": "1"},
-            "NOPRICE": {"ordertxid": "O2", "pair": "XXBTZUSD", "time": 1, "type": "buy",
-                        "cost": "10", "fee": "0", "vol": "1"},
-            "FLOAT": {"ordertxid": "O3", "pair": "XXBTZUSD", "time": 1, "type": "buy",
-                      "price": 10.5, "cost": "10", "fee": "0", "vol": "1"},
-            "SIDE": {"ordertxid": "O4", "pair": "XXBTZUSD", "time": 1, "type": "short",
-                     "price": "10", "cost": "10", "fee": "0", "vol": "1"},
-            "NEGATIVE": {"ordertxid": "O5", "pair": "XXBTZUSD", "time": 1, "type": "buy",
-                         "price": "10", "cost": "10", "fee": "0", "vol": "-1"},
+            "GOOD": {
+                "ordertxid": "O1",
+                "pair": "XXBTZUSD",
+                "time": 1,
+                "type": "buy",
+                "price": "10",
+                "cost": "10",
+                "fee": "0",
+                "vol": "1",
+            },
+            "NOPRICE": {
+                "ordertxid": "O2",
+                "pair": "XXBTZUSD",
+                "time": 1,
+                "type": "buy",
+                "cost": "10",
+                "fee": "0",
+                "vol": "1",
+            },
+            "FLOAT": {
+                "ordertxid": "O3",
+                "pair": "XXBTZUSD",
+                "time": 1,
+                "type": "buy",
+                "price": 10.5,
+                "cost": "10",
+                "fee": "0",
+                "vol": "1",
+            },
+            "SIDE": {
+                "ordertxid": "O4",
+                "pair": "XXBTZUSD",
+                "time": 1,
+                "type": "short",
+                "price": "10",
+                "cost": "10",
+                "fee": "0",
+                "vol": "1",
+            },
+            "NEGATIVE": {
+                "ordertxid": "O5",
+                "pair": "XXBTZUSD",
+                "time": 1,
+                "type": "buy",
+                "price": "10",
+                "cost": "10",
+                "fee": "0",
+                "vol": "-1",
+            },
         },
         "count": 5,
     }

@@ -1,5 +1,6 @@
 """Property tests: the books' identity, and independence from how history is split into syncs."""
 
+import itertools
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -58,8 +59,12 @@ def _events(ops):
                 cash -= amount
             continue
         _, asset, size, price, fee_in, fee_rate = item
-        volume = size if kind == "buy" else (held[asset] * size / (1 + fee_rate)).quantize(
-            Decimal("1e-8"), rounding="ROUND_DOWN"
+        volume = (
+            size
+            if kind == "buy"
+            else (held[asset] * size / (1 + fee_rate)).quantize(
+                Decimal("1e-8"), rounding="ROUND_DOWN"
+            )
         )
         if volume <= 0:
             continue
@@ -68,8 +73,15 @@ def _events(ops):
         )
         fee_asset = asset if fee_in == "base" else "USD"
         events.append(
-            trade_event(kind, str(volume), str(price), minute, fee=str(fee), fee_asset=fee_asset,
-                        pair=(asset, "USD"))
+            trade_event(
+                kind,
+                str(volume),
+                str(price),
+                minute,
+                fee=str(fee),
+                fee_asset=fee_asset,
+                pair=(asset, "USD"),
+            )
         )
         sign = 1 if kind == "buy" else -1
         held[asset] += sign * volume - (fee if fee_in == "base" else 0)
@@ -85,9 +97,7 @@ def test_equity_change_equals_realized_plus_unrealized_plus_cash_flows(ops, mark
     ledger.apply_all(_events(ops))
 
     equity = ledger.cash + sum(ledger.balances.get(a, 0) * mark[a] for a in ASSETS)
-    unrealized = sum(
-        (mark[a] * b.based - b.cost for a, b in ledger.books.items()), Decimal(0)
-    )
+    unrealized = sum((mark[a] * b.based - b.cost for a, b in ledger.books.items()), Decimal(0))
 
     assert ledger.unexplained == {}
     assert equity == ledger.realized_total + unrealized + ledger.net_cash_flow_usd
@@ -102,7 +112,7 @@ def test_realized_pnl_when_history_split_into_chunks_then_same(ops, cuts) -> Non
 
     state = Ledger().to_state()
     bounds = [0, *sorted(c for c in cuts if c < len(events)), len(events)]
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in itertools.pairwise(bounds):
         ledger = Ledger.from_state(state)  # what the service stores between syncs
         ledger.apply_all(events[start:end])
         state = ledger.to_state()
@@ -120,25 +130,39 @@ def test_service_when_history_split_into_two_syncs_then_realized_pnl_same(ops, c
     split_account.deposit("USD", "100000000", at(-1))
     for account in (first_account, split_account):
         for e in events[:cut]:
-            account.trade(e.side, str(e.volume), str(e.price), e.time, fee=str(e.fee),
-                          fee_in="base" if e.fee_asset == e.base else "quote",
-                          pair=(e.base, e.quote))
+            account.trade(
+                e.side,
+                str(e.volume),
+                str(e.price),
+                e.time,
+                fee=str(e.fee),
+                fee_in="base" if e.fee_asset == e.base else "quote",
+                pair=(e.base, e.quote),
+            )
     with tempfile.TemporaryDirectory() as tmp:
         results = []
         for name, account, split in (("one", first_account, False), ("two", split_account, True)):
             engine = make_engine(f"sqlite:///{Path(tmp) / name}.db")
             upgrade(engine)
             service = PortfolioService(
-                config=PortfolioConfig(), store=PortfolioStore(engine), account=account,
+                config=PortfolioConfig(),
+                store=PortfolioStore(engine),
+                account=account,
                 prices=FixedPrices({"XBTUSD": "100", "ETHUSD": "10"}),
                 clock=ManualClock(at(100_000)),
             )
             if split:
                 service.sync()
             for e in events[cut:]:
-                account.trade(e.side, str(e.volume), str(e.price), e.time, fee=str(e.fee),
-                              fee_in="base" if e.fee_asset == e.base else "quote",
-                              pair=(e.base, e.quote))
+                account.trade(
+                    e.side,
+                    str(e.volume),
+                    str(e.price),
+                    e.time,
+                    fee=str(e.fee),
+                    fee_in="base" if e.fee_asset == e.base else "quote",
+                    pair=(e.base, e.quote),
+                )
             service.sync()
             results.append(service.get_equity())
             engine.dispose()

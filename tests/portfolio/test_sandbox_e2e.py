@@ -31,9 +31,7 @@ def _client(sim: SandboxExchange, app_paths: AppPaths) -> KrakenRestClient:
     config = AppConfig.model_validate(
         {"exchange": {"rest_url": sim.rest_url, "public_rate_per_second": 100, "tier": "pro"}}
     )
-    credentials = Credentials(
-        api_key=SecretStr(sim.api_key), api_secret=SecretStr(sim.api_secret)
-    )
+    credentials = Credentials(api_key=SecretStr(sim.api_key), api_secret=SecretStr(sim.api_secret))
     return build_rest_client(config, app_paths, credentials)
 
 

@@ -17,8 +17,13 @@ from tests.portfolio.fakes import T0, FakeAccount, FixedPrices, at, d
 PRICES = {"XBTUSD": "30000", "ETHUSD": "2000"}
 
 
-def _service(engine: Engine, account: FakeAccount, prices: FixedPrices | None = None,
-             clock: ManualClock | None = None, **config) -> PortfolioService:
+def _service(
+    engine: Engine,
+    account: FakeAccount,
+    prices: FixedPrices | None = None,
+    clock: ManualClock | None = None,
+    **config,
+) -> PortfolioService:
     return PortfolioService(
         config=PortfolioConfig(**config),
         store=PortfolioStore(engine),
@@ -38,7 +43,9 @@ def _account() -> FakeAccount:
     return account
 
 
-def test_initial_sync_when_trades_and_deposit_then_positions_and_pnl_by_hand(engine: Engine) -> None:
+def test_initial_sync_when_trades_and_deposit_then_positions_and_pnl_by_hand(
+    engine: Engine,
+) -> None:
     service = _service(engine, _account())
 
     summary = service.initialize()
@@ -142,13 +149,27 @@ def test_suffix_variant_balance_then_counted_toward_asset(engine: Engine) -> Non
     account = _account()
     account.ledger.append(
         account.ledger[0].__class__(
-            ledger_id="LS1", refid="S1", time=at(6), type="transfer", subtype="spottostaking",
-            asset="XBT", amount=d("-0.5"), fee=d(0))
+            ledger_id="LS1",
+            refid="S1",
+            time=at(6),
+            type="transfer",
+            subtype="spottostaking",
+            asset="XBT",
+            amount=d("-0.5"),
+            fee=d(0),
+        )
     )
     account.ledger.append(
         account.ledger[0].__class__(
-            ledger_id="LS2", refid="S1", time=at(6), type="transfer", subtype="stakingfromspot",
-            asset="XBT.F", amount=d("0.5"), fee=d(0))
+            ledger_id="LS2",
+            refid="S1",
+            time=at(6),
+            type="transfer",
+            subtype="stakingfromspot",
+            asset="XBT.F",
+            amount=d("0.5"),
+            fee=d(0),
+        )
     )
     service = _service(engine, account)
 
@@ -232,7 +253,12 @@ def test_state_when_reloaded_by_new_service_then_identical(engine: Engine) -> No
     after = (reloaded.get_positions(), reloaded.get_equity(), reloaded.get_fee_summary())
 
     assert after == before
-    assert [t.trade_id for t in reloaded.get_trade_history()] == ["T000003", "T000002", "T000001", "T000000"]
+    assert [t.trade_id for t in reloaded.get_trade_history()] == [
+        "T000003",
+        "T000002",
+        "T000001",
+        "T000000",
+    ]
 
 
 def _tagged_account() -> FakeAccount:
@@ -244,43 +270,92 @@ def _tagged_account() -> FakeAccount:
     account.trade("sell", "1", "20500", at(4), order="OREFB")
     account.trade("buy", "1", "20000", at(5), order="OMAN")
     account.trade("sell", "1", "19000", at(6), order="OMAN2")
-    for txid, userref, cl in (("OBOT1B", None, "c-1"), ("OREF", 7, None), ("OREFB", 7, None),
-                              ("OMAN", None, None), ("OMAN2", 99, None)):
-        account.orders.append(ExchangeOrder(txid, "XBTUSD", "buy", "closed", userref, cl, at(0), at(7)))
+    for txid, userref, cl in (
+        ("OBOT1B", None, "c-1"),
+        ("OREF", 7, None),
+        ("OREFB", 7, None),
+        ("OMAN", None, None),
+        ("OMAN2", 99, None),
+    ):
+        account.orders.append(
+            ExchangeOrder(txid, "XBTUSD", "buy", "closed", userref, cl, at(0), at(7))
+        )
     return account
 
 
 def test_attribution_when_cl_ord_id_userref_or_none_then_strategy_or_manual(engine: Engine) -> None:
     store = PortfolioStore(engine)
-    store.record_order(local_id="L1", strategy_id="trend_v1", pair="XBTUSD", side="sell",
-                       order_type="limit", volume=d(1), status="closed", created_at=T0,
-                       cl_ord_id="c-1")
-    store.record_order(local_id="L2", strategy_id="trend_v1", pair="XBTUSD", side="buy",
-                       order_type="limit", volume=d(1), status="open", created_at=T0,
-                       cl_ord_id="c-0", kraken_txid="OBOT1")  # still open on the exchange
+    store.record_order(
+        local_id="L1",
+        strategy_id="trend_v1",
+        pair="XBTUSD",
+        side="sell",
+        order_type="limit",
+        volume=d(1),
+        status="closed",
+        created_at=T0,
+        cl_ord_id="c-1",
+    )
+    store.record_order(
+        local_id="L2",
+        strategy_id="trend_v1",
+        pair="XBTUSD",
+        side="buy",
+        order_type="limit",
+        volume=d(1),
+        status="open",
+        created_at=T0,
+        cl_ord_id="c-0",
+        kraken_txid="OBOT1",
+    )  # still open on the exchange
     service = _service(engine, _tagged_account(), strategy_tags={7: "mean_rev"})
     service.sync()
 
     tags = {t.order_id: t.strategy_tag for t in service.get_trade_history()}
 
-    assert tags == {"OBOT1": "trend_v1", "OBOT1B": "trend_v1", "OREF": "mean_rev",
-                    "OREFB": "mean_rev", "OMAN": "manual", "OMAN2": "manual"}
+    assert tags == {
+        "OBOT1": "trend_v1",
+        "OBOT1B": "trend_v1",
+        "OREF": "mean_rev",
+        "OREFB": "mean_rev",
+        "OMAN": "manual",
+        "OMAN2": "manual",
+    }
 
 
 def test_include_manual_and_track_manual_trades_then_pnl_filtered_not_balances(
     engine: Engine,
 ) -> None:
     store = PortfolioStore(engine)
-    store.record_order(local_id="L1", strategy_id="trend_v1", pair="XBTUSD", side="buy",
-                       order_type="limit", volume=d(1), status="closed", created_at=T0,
-                       cl_ord_id="c-0", kraken_txid="OBOT1")
-    store.record_order(local_id="L2", strategy_id="trend_v1", pair="XBTUSD", side="sell",
-                       order_type="limit", volume=d(1), status="closed", created_at=T0,
-                       cl_ord_id="c-1", kraken_txid="OBOT1B")
+    store.record_order(
+        local_id="L1",
+        strategy_id="trend_v1",
+        pair="XBTUSD",
+        side="buy",
+        order_type="limit",
+        volume=d(1),
+        status="closed",
+        created_at=T0,
+        cl_ord_id="c-0",
+        kraken_txid="OBOT1",
+    )
+    store.record_order(
+        local_id="L2",
+        strategy_id="trend_v1",
+        pair="XBTUSD",
+        side="sell",
+        order_type="limit",
+        volume=d(1),
+        status="closed",
+        created_at=T0,
+        cl_ord_id="c-1",
+        kraken_txid="OBOT1B",
+    )
     tracking = _service(engine, _tagged_account(), strategy_tags={7: "mean_rev"})
     tracking.sync()
-    not_tracking = _service(engine, FakeAccount(), strategy_tags={7: "mean_rev"},
-                            track_manual_trades=False)
+    not_tracking = _service(
+        engine, FakeAccount(), strategy_tags={7: "mean_rev"}, track_manual_trades=False
+    )
 
     assert tracking.get_pnl_summary().realized_total == d(1000) + 500 - 1000
     assert tracking.get_pnl_summary(include_manual=False).realized_total == d(1500)
@@ -340,3 +415,64 @@ def test_fee_summary_then_by_asset_pair_and_total(engine: Engine) -> None:
     assert fees.by_asset == {"USD": d(75)}
     assert fees.by_pair_usd == {"XBTUSD": d(60), "ETHUSD": d(15)}
     assert fees.total_usd == d(75)
+
+
+class ArrivingDuringPaging(FakeAccount):
+    """New trades land at the front while we page, so the next page repeats a row we saw."""
+
+    def trades_page(self, *, offset, start):
+        page = super().trades_page(offset=offset, start=start)
+        if offset == 0 and len(self.trades) == 60:
+            self.trade("buy", "0.01", "20000", at(500 + len(self.trades)), fee="1")
+        return page
+
+
+def test_overlapping_pages_when_trades_arrive_mid_sync_then_none_double_counted(
+    engine: Engine,
+) -> None:
+    account = ArrivingDuringPaging()
+    account.deposit("USD", "1000000", at(0))
+    for i in range(60):
+        account.trade("buy", "0.01", str(20000 + i), at(1 + i), fee="1")
+    service = _service(engine, account)
+
+    first = service.sync()
+    second = service.sync()
+
+    assert first.new_trades == 60 and second.new_trades == 1
+    assert len(service.get_trade_history()) == 61
+    assert service.get_position("XBTUSD").base_size == d("0.61")
+    assert service.get_equity().drift_flag is False
+
+
+def test_books_moved_by_another_process_then_checkpoint_mismatch_replays(engine: Engine) -> None:
+    account = _account()
+    service = _service(engine, account)
+    service.sync()
+    stale_state = PortfolioStore(engine).load_state()
+    account.trade("sell", "0.5", "30000", at(30))
+    service.sync()
+    PortfolioStore(engine).save_state(stale_state, at(31))  # a slower process wrote last
+
+    summary = service.sync()
+
+    assert summary.rebuilt is True
+    assert service.get_position("XBTUSD").base_size == 1
+
+
+def test_sale_of_coins_the_ledger_never_showed_then_no_pnl_on_them_and_drift(
+    engine: Engine,
+) -> None:
+    account = _account()  # the books explain 1.5 XBT at 23000
+    service = _service(engine, account)
+    service.sync()
+    account.extra_balance["XBT"] = d("0.5")  # arrived by a route the ledger does not show
+    account.trade("sell", "2", "30000", at(40))
+
+    summary = service.sync()
+
+    assert summary.drift_detected and summary.drift_assets == ("XBT",)
+    recon = PortfolioStore(engine).get_state("reconciliation")
+    assert recon is not None and recon["unexplained_sells"] == {"XBT": "0.5"}
+    (sale,) = service.get_trade_history(limit=1)
+    assert sale.pnl_quote == (d(30000) - 23000) * d("1.5")  # not a cent on the 0.5 unexplained

@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock
+from krakked_core.config import AppConfig
+from krakked_core.connection import build_rest_client
 from krakked_core.connection.parsers.market import parse_ohlc, parse_trades
 from krakked_core.errors import (
     DataStaleError,
@@ -19,6 +21,7 @@ from krakked_core.market_data.backfill import TradeBarBuilder
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.universe import UniverseRepository
 from krakked_core.model.market import Bar, TickerSnapshot
+from krakked_core.paths import AppPaths
 from krakked_core.ports import PriceSource
 
 HOUR = 3600
@@ -84,8 +87,10 @@ def test_old_gaps_are_rebuilt_from_trades_and_recent_window_from_rest(api: Marke
     assert api.store.uncovered("ETHUSD", "1m", since // 60 * 60, _now() // 60 * 60 - 60) == []
 
 
-def test_bars_rebuilt_from_sandbox_trades_match_its_ohlc(api: MarketDataAPI) -> None:
-    client = api._backfiller._client  # the same public client the API uses
+def test_bars_rebuilt_from_sandbox_trades_match_its_ohlc(
+    sandbox_config: AppConfig, app_paths: AppPaths
+) -> None:
+    client = build_rest_client(sandbox_config, app_paths, None)
     ohlc = parse_ohlc(client.ohlc("XBTUSD", 5))
     start = ohlc.bars[-12].time
     builder = TradeBarBuilder(300)

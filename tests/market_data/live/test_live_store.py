@@ -153,3 +153,16 @@ def test_data_status_before_any_report(store: LiveStore) -> None:
         stale_pairs=(),
         subscription_errors=(),
     )
+
+
+def test_prune_removes_only_old_closed_bars(store: LiveStore) -> None:
+    store.publish(
+        closed_bars=[("XBTUSD", "1m", _bar(60)), ("XBTUSD", "1m", _bar(120))],
+        running_bars=[("XBTUSD", "1m", _bar(30))],
+    )
+
+    removed = store.prune_closed_bars(before_ts=120)
+
+    assert removed == 1
+    assert store.closed_bars_since("XBTUSD", "1m", 0) == [_bar(120)]
+    assert store.live_bar("XBTUSD", "1m") == _bar(120)

@@ -1,4 +1,4 @@
-"""Fixtures of the exchange-core tests: a manual clock, exchanges on it, a peek at the future tape."""
+"""Exchange-core fixtures: a manual clock, exchanges on it, a peek at the future tape."""
 
 import json
 from collections.abc import Callable
@@ -17,7 +17,7 @@ from krakked_core.sim.settings import SimSettings
 START = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
 SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "kraken" / "samples"
 if not SAMPLES.exists():
-    from tests.conftest import KRAKEN_SAMPLES as SAMPLES  # noqa: N811
+    from tests.conftest import KRAKEN_SAMPLES as SAMPLES
 
 
 @pytest.fixture

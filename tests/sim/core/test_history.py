@@ -52,7 +52,9 @@ def test_ledgers_when_trades_then_pairs_with_refid_fee_on_quote(
     for txid, trade in trades.items():
         rows = [row for row in ledger.values() if row["refid"] == txid]
         assert sorted(row["asset"] for row in rows) == ["XXBT", "ZUSD"]
-        assert sorted(trade["ledgers"]) == sorted(k for k, r in ledger.items() if r["refid"] == txid)
+        assert sorted(trade["ledgers"]) == sorted(
+            k for k, r in ledger.items() if r["refid"] == txid
+        )
         quote = next(r for r in rows if r["asset"] == "ZUSD")
         base = next(r for r in rows if r["asset"] == "XXBT")
         assert Decimal(quote["amount"]) == -Decimal(trade["cost"])
@@ -72,7 +74,9 @@ def test_ledgers_when_paged_and_filtered_by_asset(exchange: Exchange, clock: Man
     assert oldest["type"] == "deposit" and oldest["amount"] == "100000.0000"
 
 
-def test_closed_orders_when_paged_then_count_and_ofs(exchange: Exchange, clock: ManualClock) -> None:
+def test_closed_orders_when_paged_then_count_and_ofs(
+    exchange: Exchange, clock: ManualClock
+) -> None:
     trade_many(exchange, clock, 52)
     page = exchange.private("ClosedOrders", {"ofs": "50"})
     assert page["count"] == 52 and len(page["closed"]) == 2

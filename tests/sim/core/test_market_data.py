@@ -1,7 +1,9 @@
 """Public market data: OHLC windows and aggregation, Trades that rebuild candles, determinism."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -33,7 +35,7 @@ def test_ohlc_when_history_longer_than_720_then_720_rows_last_running(exchange: 
     assert len(rows) == 720
     assert rows[-1][0] == now - now % 60  # the running candle is always the last row
     assert result["last"] == rows[-2][0]  # the start of the last committed candle
-    assert [b[0] - a[0] for a, b in zip(rows, rows[1:], strict=False)] == [60] * 719
+    assert [b[0] - a[0] for a, b in itertools.pairwise(rows)] == [60] * 719
 
 
 def test_ohlc_when_since_given_then_only_newer_rows_and_running(exchange: Exchange) -> None:
@@ -51,14 +53,18 @@ def test_ohlc_when_daily_then_bounded_by_history_window(make_exchange: MakeExcha
 
 
 @pytest.mark.parametrize("interval", ["2", "abc", "0", "720"])
-def test_ohlc_when_interval_invalid_then_invalid_arguments(exchange: Exchange, interval: str) -> None:
+def test_ohlc_when_interval_invalid_then_invalid_arguments(
+    exchange: Exchange, interval: str
+) -> None:
     with pytest.raises(SimError) as err:
         exchange.public("OHLC", {"pair": "XBTUSD", "interval": interval})
     assert err.value.kraken_error.startswith("EGeneral:Invalid arguments")
 
 
 @pytest.mark.parametrize("method", ["OHLC", "Trades", "Depth", "Ticker", "AssetPairs"])
-def test_market_data_when_pair_unknown_then_unknown_asset_pair(exchange: Exchange, method: str) -> None:
+def test_market_data_when_pair_unknown_then_unknown_asset_pair(
+    exchange: Exchange, method: str
+) -> None:
     with pytest.raises(SimError) as err:
         exchange.public(method, {"pair": "NOPEUSD"})
     assert err.value.kraken_error == "EQuery:Unknown asset pair"
@@ -70,21 +76,23 @@ def test_trades_when_minute_rebuilt_then_equals_its_1m_candle(exchange: Exchange
     trades = all_trades(exchange, "XBTUSD", start * 10**9 - 1)
     by_minute: dict[int, list[list[object]]] = {}
     for trade in trades:
-        by_minute.setdefault(int(float(trade[2])) // 60 * 60, []).append(trade)
+        by_minute.setdefault(int(float(str(trade[2]))) // 60 * 60, []).append(trade)
     previous_close = None
-    for time, o, h, l, c, vwap, volume, count in rows:
+    for time, o, h, low, c, vwap, volume, count in rows:
         minute = by_minute.get(time, [])
         assert count == len(minute)
         if minute:
             prices = [Decimal(str(t[0])) for t in minute]
             volumes = [Decimal(str(t[1])) for t in minute]
             assert (Decimal(o), Decimal(c)) == (prices[0], prices[-1])
-            assert (Decimal(h), Decimal(l)) == (max(prices), min(prices))
+            assert (Decimal(h), Decimal(low)) == (max(prices), min(prices))
             assert Decimal(volume) == sum(volumes)
-            exact = sum(p * v for p, v in zip(prices, volumes, strict=True)) / sum(volumes)
+            exact = sum((p * v for p, v in zip(prices, volumes, strict=True)), Decimal(0)) / sum(
+                volumes, Decimal(0)
+            )
             assert abs(Decimal(vwap) - exact) <= Decimal("0.05")  # rounded to the price decimals
         else:
-            assert o == h == l == c == (previous_close or c) and Decimal(volume) == 0
+            assert o == h == low == c == (previous_close or c) and Decimal(volume) == 0
         previous_close = c
 
 
@@ -192,7 +200,46 @@ def test_markets_when_ws_symbol_then_pair_key_with_v2_names(exchange: Exchange) 
     assert "BTC/USD" in symbols and None not in symbols
 
 
-def test_time_when_clock_moves_then_exchange_time_follows(exchange: Exchange, clock: ManualClock) -> None:
+def test_time_when_clock_moves_then_exchange_time_follows(
+    exchange: Exchange, clock: ManualClock
+) -> None:
     clock.advance(90)
     assert exchange.public("Time", {})["unixtime"] == int(START.timestamp()) + 90
     assert datetime.fromtimestamp(exchange.public("Time", {})["unixtime"], UTC) == clock.now()
+
+
+def test_markets_when_yaml_file_given_then_only_its_pairs(tmp_path: Path) -> None:
+    path = tmp_path / "markets.yaml"
+    path.write_text(
+        """
+assets:
+  XXBT: {aclass: currency, altname: XBT, decimals: 10, display_decimals: 5}
+  ZUSD: {aclass: currency, altname: USD, decimals: 4, display_decimals: 2}
+pairs:
+  XXBTZUSD:
+    altname: XBTUSD
+    wsname: XBT/USD
+    aclass_base: currency
+    base: XXBT
+    aclass_quote: currency
+    quote: ZUSD
+    lot: unit
+    cost_decimals: 5
+    pair_decimals: 1
+    lot_decimals: 8
+    lot_multiplier: 1
+    fees: [[0, 0.4]]
+    fees_maker: [[0, 0.25]]
+    ordermin: "0.0001"
+    costmin: "0.5"
+    tick_size: "0.1"
+    status: online
+sim:
+  XXBTZUSD: {price: "30000", volatility: 0.5, trades_per_minute: 2, trade_notional: 500}
+"""
+    )
+    exchange = Exchange(SimSettings(markets_file=path, history_days=1), ManualClock(START))
+    assert list(exchange.public("AssetPairs", {})) == ["XXBTZUSD"]
+    assert sorted(exchange.public("Assets", {})) == ["XXBT", "ZUSD"]
+    last = Decimal(exchange.public("Ticker", {"pair": "XBTUSD"})["XXBTZUSD"]["c"][0])
+    assert 10_000 < last < 90_000

@@ -62,7 +62,9 @@ def test_add_order_when_argument_wrong_then_kraken_error(
     assert exchange.private("OpenOrders", {}) == {"open": {}}
 
 
-def test_add_order_when_price_off_tick_then_tick_size_check_failed(make_exchange: MakeExchange) -> None:
+def test_add_order_when_price_off_tick_then_tick_size_check_failed(
+    make_exchange: MakeExchange,
+) -> None:
     exchange = make_exchange(
         starting_balances={"ZUSD": Decimal(100000)},
     )
@@ -129,9 +131,9 @@ def test_limit_buy_when_path_crosses_then_maker_fill_at_limit(
     bid, _ = book_top(exchange, "XBTUSD")
     limit = min(p for p, _, _ in tape) + Decimal("0.1")
     assert limit < bid
-    txid = add(exchange, pair="XBTUSD", type="buy", ordertype="limit", volume="0.0001", price=str(limit))[
-        "txid"
-    ][0]
+    txid = add(
+        exchange, pair="XBTUSD", type="buy", ordertype="limit", volume="0.0001", price=str(limit)
+    )["txid"][0]
     assert order(exchange, txid)["status"] == "open"
     clock.advance(120 * 60)
     exchange.step()
@@ -150,9 +152,9 @@ def test_limit_buy_when_tape_volume_smaller_then_partial_fill_stays_open(
     limit = sorted(p for p, _, _ in tape)[2]
     crossing = sum(v for p, v, _ in tape if p <= limit)
     volume = crossing + Decimal(1)
-    txid = add(exchange, pair="XBTUSD", type="buy", ordertype="limit", volume=str(volume), price=str(limit))[
-        "txid"
-    ][0]
+    txid = add(
+        exchange, pair="XBTUSD", type="buy", ordertype="limit", volume=str(volume), price=str(limit)
+    )["txid"][0]
     clock.advance(30 * 60)
     exchange.step()
     partial = order(exchange, txid)
@@ -168,7 +170,13 @@ def test_limit_buy_when_tape_volume_smaller_then_partial_fill_stays_open(
 def test_post_only_when_it_would_take_then_order_cancelled_post_only(exchange: Exchange) -> None:
     _, ask = book_top(exchange, "XBTUSD")
     txid = add(
-        exchange, pair="XBTUSD", type="buy", ordertype="limit", volume="0.01", price=str(ask), oflags="post"
+        exchange,
+        pair="XBTUSD",
+        type="buy",
+        ordertype="limit",
+        volume="0.01",
+        price=str(ask),
+        oflags="post",
     )["txid"][0]
     cancelled = order(exchange, txid)
     assert (cancelled["status"], cancelled["reason"], cancelled["vol_exec"]) == (
@@ -182,7 +190,13 @@ def test_post_only_when_it_would_take_then_order_cancelled_post_only(exchange: E
 def test_post_only_when_below_ask_then_rests(exchange: Exchange) -> None:
     bid, _ = book_top(exchange, "XBTUSD")
     txid = add(
-        exchange, pair="XBTUSD", type="buy", ordertype="limit", volume="0.01", price=str(bid), oflags="post"
+        exchange,
+        pair="XBTUSD",
+        type="buy",
+        ordertype="limit",
+        volume="0.01",
+        price=str(bid),
+        oflags="post",
     )["txid"][0]
     assert order(exchange, txid)["status"] == "open"
     assert order(exchange, txid)["oflags"] == "post"
@@ -197,13 +211,21 @@ def test_ioc_when_not_marketable_then_cancelled_unfilled(exchange: Exchange) -> 
 def test_ioc_when_marketable_then_fills_now_as_taker(exchange: Exchange) -> None:
     _, ask = book_top(exchange, "XBTUSD")
     txid = add(
-        exchange, pair="XBTUSD", type="buy", ordertype="limit", volume="0.01", price=str(ask + 100), timeinforce="IOC"
+        exchange,
+        pair="XBTUSD",
+        type="buy",
+        ordertype="limit",
+        volume="0.01",
+        price=str(ask + 100),
+        timeinforce="IOC",
     )["txid"][0]
     filled = order(exchange, txid)
     assert filled["status"] == "closed" and Decimal(filled["price"]) == ask
 
 
-def test_holds_when_orders_open_then_balance_ex_and_funds_checks_count_them(exchange: Exchange) -> None:
+def test_holds_when_orders_open_then_balance_ex_and_funds_checks_count_them(
+    exchange: Exchange,
+) -> None:
     add(exchange, pair="XBTUSD", type="buy", ordertype="limit", volume="1", price="50000")
     held = Decimal(exchange.private("BalanceEx", {})["ZUSD"]["hold_trade"])
     assert held >= Decimal(50000) * Decimal("1.004")
@@ -237,8 +259,12 @@ def test_open_orders_when_filtered_by_userref_or_cl_ord_id(exchange: Exchange) -
     add(exchange, **BUY, userref="7")
     tagged = add(exchange, **BUY, cl_ord_id="0123456789abcdef0123456789abcdef")["txid"][0]
     assert len(exchange.private("OpenOrders", {"userref": "7"})["open"]) == 1
-    found = exchange.private("OpenOrders", {"cl_ord_id": "0123456789abcdef0123456789abcdef"})["open"]
-    assert list(found) == [tagged] and found[tagged]["cl_ord_id"] == "0123456789abcdef0123456789abcdef"
+    found = exchange.private("OpenOrders", {"cl_ord_id": "0123456789abcdef0123456789abcdef"})[
+        "open"
+    ]
+    assert (
+        list(found) == [tagged] and found[tagged]["cl_ord_id"] == "0123456789abcdef0123456789abcdef"
+    )
 
 
 def test_cancel_all_when_orders_open_then_count(exchange: Exchange) -> None:
@@ -271,7 +297,9 @@ def test_dead_man_switch_when_not_refreshed_then_cancels_all_and_disarms(
     assert order(exchange, later)["status"] == "open"  # it fired once and stays off
 
 
-def test_dead_man_switch_when_timeout_zero_then_disabled(exchange: Exchange, clock: ManualClock) -> None:
+def test_dead_man_switch_when_timeout_zero_then_disabled(
+    exchange: Exchange, clock: ManualClock
+) -> None:
     txid = add(exchange, **BUY)["txid"][0]
     exchange.private("CancelAllOrdersAfter", {"timeout": "10"})
     assert exchange.private("CancelAllOrdersAfter", {"timeout": "0"})["triggerTime"] == "0"

@@ -78,14 +78,19 @@ def test_orders_and_trades_when_filled_then_shaped_like_samples(
     exchange: Exchange, clock: ManualClock
 ) -> None:
     added = exchange.private(
-        "AddOrder", {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01", "price": "50000"}
+        "AddOrder",
+        {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01", "price": "50000"},
     )
     assert shape(added) == shape(sample_result("http_add_order_spot.json"))
     assert re.fullmatch(r"O[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{6}", added["txid"][0])
     assert added["descr"]["order"] == "buy 0.01000000 XBTUSD @ limit 50000.0"
     opened = exchange.private("OpenOrders", {})
-    assert shape(only(opened["open"])) == shape(only(sample_result("http_open_orders.json")["open"]))
-    exchange.private("AddOrder", {"pair": "XBTUSD", "type": "buy", "ordertype": "market", "volume": "0.01"})
+    assert shape(only(opened["open"])) == shape(
+        only(sample_result("http_open_orders.json")["open"])
+    )
+    exchange.private(
+        "AddOrder", {"pair": "XBTUSD", "type": "buy", "ordertype": "market", "volume": "0.01"}
+    )
     cancelled = exchange.private("CancelOrder", {"txid": added["txid"][0]})
     assert shape(cancelled) == shape(sample_result("http_cancel_order_spot.json"))
     closed = exchange.private("ClosedOrders", {})
@@ -105,12 +110,24 @@ def test_orders_and_trades_when_filled_then_shaped_like_samples(
 
 
 def test_ledger_rows_when_trade_then_kraken_fields_and_ids(exchange: Exchange) -> None:
-    exchange.private("AddOrder", {"pair": "XBTUSD", "type": "buy", "ordertype": "market", "volume": "0.01"})
+    exchange.private(
+        "AddOrder", {"pair": "XBTUSD", "type": "buy", "ordertype": "market", "volume": "0.01"}
+    )
     ledger = exchange.private("Ledgers", {})
     assert ledger["count"] == 3  # the starting deposit and the trade's two rows
     for lid, row in ledger["ledger"].items():
         assert re.fullmatch(r"L[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{6}", lid)
-        assert set(row) == {"refid", "time", "type", "subtype", "aclass", "asset", "amount", "fee", "balance"}
+        assert set(row) == {
+            "refid",
+            "time",
+            "type",
+            "subtype",
+            "aclass",
+            "asset",
+            "amount",
+            "fee",
+            "balance",
+        }
         assert all(isinstance(row[k], str) for k in ("amount", "fee", "balance"))
         Decimal(row["amount"])
 

@@ -21,7 +21,12 @@ def run(exchange: Exchange, clock: ManualClock) -> dict[str, Any]:
     for params in ORDERS:
         exchange.private("AddOrder", params)
         clock.advance(600)
-    resting = exchange.private("AddOrder", {"pair": "XBTUSD", "type": "sell", "ordertype": "limit", "volume": "0.05", "price": "79000"})
+    last = Decimal(exchange.public("Ticker", {"pair": "XBTUSD"})["XXBTZUSD"]["c"][0])
+    price = str((last * Decimal("1.002")).quantize(Decimal("0.1")))
+    resting = exchange.private(
+        "AddOrder",
+        {"pair": "XBTUSD", "type": "sell", "ordertype": "limit", "volume": "0.05", "price": price},
+    )
     clock.advance(3 * 3600)
     exchange.step()
     return {
@@ -37,6 +42,9 @@ def test_fills_when_same_seed_and_orders_then_identical_histories() -> None:
     results = [run(Exchange(SimSettings(seed=11, history_days=1), c), c) for c in clocks]
     assert results[0] == results[1]
     assert results[0]["trades"]["count"] >= 3
+    resting = next(iter(results[0]["orders"].values()))
+    assert Decimal(resting["vol_exec"]) > 0  # a maker fill from the tape is part of the history
+    assert any(t["maker"] for t in results[0]["trades"]["trades"].values())
 
 
 def test_state_when_saved_and_reloaded_then_same_answers_and_ids_continue(tmp_path: Path) -> None:
@@ -44,24 +52,53 @@ def test_state_when_saved_and_reloaded_then_same_answers_and_ids_continue(tmp_pa
     clock = ManualClock(START)
     settings = SimSettings(seed=5, history_days=1, state_file=state)
     first = Exchange(settings, clock)
-    resting = first.private("AddOrder", {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01", "price": "50000", "cl_ord_id": "keep-me"})
+    resting = first.private(
+        "AddOrder",
+        {
+            "pair": "XBTUSD",
+            "type": "buy",
+            "ordertype": "limit",
+            "volume": "0.01",
+            "price": "50000",
+            "cl_ord_id": "keep-me",
+        },
+    )
     first.private("AddOrder", ORDERS[0])
     first.deposit("ZEUR", Decimal("10"))
     first.private("CancelAllOrdersAfter", {"timeout": "600"})
     first.save()
-    before = {m: first.private(m, {}) for m in ("Balance", "BalanceEx", "OpenOrders", "TradesHistory", "Ledgers")}
+    before = {
+        m: first.private(m, {})
+        for m in ("Balance", "BalanceEx", "OpenOrders", "TradesHistory", "Ledgers")
+    }
 
     second = Exchange(settings, clock)
     after = {m: second.private(m, {}) for m in before}
     assert after == before
     assert second.created_at == first.created_at
-    new = second.private("AddOrder", {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01", "price": "50000"})
+    new = second.private(
+        "AddOrder",
+        {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01", "price": "50000"},
+    )
     assert new["txid"][0] not in {resting["txid"][0]}
     assert new["txid"][0] not in second.private("ClosedOrders", {})["closed"]
     twin = Exchange(SimSettings(seed=5, history_days=1), ManualClock(START))
-    twin.private("AddOrder", {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01", "price": "50000", "cl_ord_id": "keep-me"})
+    twin.private(
+        "AddOrder",
+        {
+            "pair": "XBTUSD",
+            "type": "buy",
+            "ordertype": "limit",
+            "volume": "0.01",
+            "price": "50000",
+            "cl_ord_id": "keep-me",
+        },
+    )
     twin.private("AddOrder", ORDERS[0])
-    third = twin.private("AddOrder", {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01", "price": "50000"})
+    third = twin.private(
+        "AddOrder",
+        {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01", "price": "50000"},
+    )
     assert new["txid"] == third["txid"]  # the counters continued where they were
     clock.advance(700)
     second.step()  # the dead-man switch armed before the restart still fires

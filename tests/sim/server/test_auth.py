@@ -3,7 +3,6 @@
 import base64
 import hashlib
 import hmac
-import json
 from urllib.parse import urlencode
 
 import pytest
@@ -68,7 +67,7 @@ def test_authenticate_when_golden_request_then_params_read(registry: KeyRegistry
 
 def test_authenticate_when_json_body_then_signature_over_raw_bytes(registry: KeyRegistry) -> None:
     key = registry.create()
-    body = json.dumps({"nonce": 5, "validate": True, "txid": ["A", "B"]}).encode()
+    body = b'{"nonce": 5, "validate": true, "txid": ["A", "B"], "volume": 0.00001}'
 
     call = registry.authenticate(
         url_path=PATH,
@@ -78,7 +77,7 @@ def test_authenticate_when_json_body_then_signature_over_raw_bytes(registry: Key
         content_type="application/json; charset=utf-8",
     )
 
-    assert call.params == {"nonce": "5", "validate": "true", "txid": "A,B"}
+    assert call.params == {"nonce": "5", "validate": "true", "txid": "A,B", "volume": "0.00001"}
 
 
 def test_authenticate_when_unknown_key_then_invalid_key(registry: KeyRegistry) -> None:

@@ -194,15 +194,15 @@ def test_heartbeat_when_subscribed_and_idle_then_about_once_a_second(
     async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         ws = await opened(sim.ws_url)
         async with ws:
-            before = await collect(ws, 1.5)  # no subscription yet: Kraken sends none
+            before = await collect(ws, 1.2)  # no subscription yet: Kraken sends none
             await ws.send(subscribe("ticker", ["BTC/USD"], 4))
-            return before, await collect(ws, 3.5)
+            return before, await collect(ws, 2.7)
 
     before, after = asyncio.run(scenario())
 
     assert [m for m in before if m.get("channel") == "heartbeat"] == []
     beats = [m for m in after if m.get("channel") == "heartbeat"]
-    assert 2 <= len(beats) <= 4
+    assert 2 <= len(beats) <= 3
     assert beats[0] == {"channel": "heartbeat"}
 
 

@@ -1,0 +1,50 @@
+"""``portfolio_snapshot``: sync the books with the exchange, then store one snapshot.
+
+The check fails (severity ERROR) while the books and the exchange disagree.
+"""
+
+import dagster as dg
+
+from krakked_core.portfolio.views import money
+from krakked_pipeline.resources_portfolio import Portfolio
+
+
+@dg.asset(
+    group_name="portfolio",
+    kinds={"sqlalchemy"},
+    description="Sync trades, ledger and balances from the exchange; one snapshot per run.",
+)
+def portfolio_snapshot(portfolio: Portfolio) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    service = portfolio.service()
+    summary = service.sync()
+    snapshot = service.create_snapshot()
+    return dg.MaterializeResult(
+        metadata={
+            "snapshot_id": snapshot.id or 0,
+            "equity_usd": money(snapshot.equity_base),
+            "cash_usd": money(snapshot.cash_base),
+            "realized_pnl_usd": money(snapshot.realized_pnl_base_total),
+            "unrealized_pnl_usd": money(snapshot.unrealized_pnl_base_total),
+            "drift_flag": snapshot.drift_flag,
+            "new_trades": summary.new_trades,
+            "new_cash_flows": summary.new_cash_flows,
+        }
+    )
+
+
+@dg.asset_check(asset=portfolio_snapshot, blocking=False)
+def portfolio_reconciled(portfolio: Portfolio) -> dg.AssetCheckResult:
+    """The books agree with the exchange's balances (no drift)."""
+    equity = portfolio.service().get_equity()
+    return dg.AssetCheckResult(
+        passed=not equity.drift_flag,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "drift_assets": dg.MetadataValue.json(list(equity.drift_assets)),
+            "unvalued_assets": dg.MetadataValue.json(list(equity.unvalued_assets)),
+        },
+    )
+
+
+PORTFOLIO_ASSETS = [portfolio_snapshot]
+PORTFOLIO_CHECKS = [portfolio_reconciled]
