@@ -6,6 +6,7 @@ stopped (shared/DAGSTER.md). Stopping sends SIGTERM to each process group, newes
 SIGKILL to whatever is still there after a grace period.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -48,7 +49,9 @@ class Running:
 class Supervisor:
     """Owns the child processes; ``stop()`` always leaves none behind."""
 
-    def __init__(self, base_env: Mapping[str, str] | None = None, grace_seconds: float = 10) -> None:
+    def __init__(
+        self, base_env: Mapping[str, str] | None = None, grace_seconds: float = 10
+    ) -> None:
         self._env = dict(os.environ if base_env is None else base_env)
         self._grace = grace_seconds
         self._running: list[Running] = []
@@ -127,10 +130,8 @@ class Supervisor:
 
 
 def _signal_group(process: subprocess.Popen[str], sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # already gone
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _readline_with_timeout(stream: IO[str], timeout: float) -> str:

@@ -13,34 +13,23 @@ from krakked_pipeline.assets.portfolio import PORTFOLIO_ASSETS, PORTFOLIO_CHECKS
 from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.checks import OHLC_CHECKS
 from krakked_pipeline.resources import build_resources
-from krakked_pipeline.resources_portfolio import portfolio_resource
+from krakked_pipeline.resources_portfolio import build_portfolio_resources
 from krakked_pipeline.schedules import OHLC_TAIL_JOBS, build_schedules, universe_refresh_job
 from krakked_pipeline.schedules_portfolio import portfolio_sync_job, portfolio_sync_schedule
 
 CONFIG = load_config()
 
-# --- market data ------------------------------------------------------------------------------
-MARKET_DATA_ASSETS = [pair_universe, *OHLC_ASSETS.values()]
-MARKET_DATA_CHECKS = [check for checks in OHLC_CHECKS.values() for check in checks]
-MARKET_DATA_JOBS = [universe_refresh_job, *OHLC_TAIL_JOBS.values()]
-MARKET_DATA_SCHEDULES = build_schedules(CONFIG)
-
 defs = dg.Definitions(
-    assets=MARKET_DATA_ASSETS,
-    asset_checks=MARKET_DATA_CHECKS,
-    jobs=MARKET_DATA_JOBS,
-    schedules=MARKET_DATA_SCHEDULES,
-    resources=build_resources(),
-)
-
-# --- portfolio --------------------------------------------------------------------------------
-defs = dg.Definitions.merge(
-    defs,
-    dg.Definitions(
-        assets=PORTFOLIO_ASSETS,
-        asset_checks=PORTFOLIO_CHECKS,
-        jobs=[portfolio_sync_job],
-        schedules=[portfolio_sync_schedule(CONFIG)],
-        resources={"portfolio": portfolio_resource()},
-    ),
+    assets=[
+        pair_universe,  # assets/universe.py: the USD spot universe
+        *OHLC_ASSETS.values(),  # assets/ohlc.py: closed candles, daily partitions per timeframe
+        *PORTFOLIO_ASSETS,  # assets/portfolio.py: sync + snapshot
+    ],
+    asset_checks=[
+        *(check for checks in OHLC_CHECKS.values() for check in checks),  # checks.py
+        *PORTFOLIO_CHECKS,  # fails on reconciliation drift
+    ],
+    jobs=[universe_refresh_job, *OHLC_TAIL_JOBS.values(), portfolio_sync_job],
+    schedules=[*build_schedules(CONFIG), portfolio_sync_schedule(CONFIG)],
+    resources=build_portfolio_resources(build_resources()),
 )

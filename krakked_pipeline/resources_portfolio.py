@@ -40,9 +40,3 @@ def build_portfolio_resources(
     database = resources["database"]
     assert isinstance(settings, KrakkedSettings) and isinstance(database, AppDatabase)
     return {**resources, "portfolio": Portfolio(settings=settings, database=database)}
-
-
-def portfolio_resource(settings: KrakkedSettings | None = None) -> Portfolio:
-    """A standalone ``Portfolio`` resource (its own settings and database handles)."""
-    settings = settings or KrakkedSettings()
-    return Portfolio(settings=settings, database=AppDatabase(settings=settings))

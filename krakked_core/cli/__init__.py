@@ -10,6 +10,7 @@ from krakked_core.cli import (
     market_cmd,
     portfolio_cmd,
     sim_cmd,
+    up_cmd,
 )
 
 app = typer.Typer(
@@ -20,7 +21,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (config_cmd, db_cmd, credentials_cmd, sim_cmd, live_cmd, market_cmd, portfolio_cmd):
+for module in (
+    config_cmd,
+    db_cmd,
+    credentials_cmd,
+    sim_cmd,
+    live_cmd,
+    market_cmd,
+    portfolio_cmd,
+    up_cmd,
+):
     module.register(app)
 
 

@@ -1,14 +1,13 @@
 """`krakked up [--sim]`: every process of the system on loopback, stopped together."""
 
-import json
 import signal
 import sys
-from pathlib import Path
 from types import FrameType
 
 import typer
 
 from krakked_core.cli.common import Runtime, exit_on_error, runtime
+from krakked_core.cli.sim_cmd import credentials_file, load_or_create_credentials
 from krakked_core.dagster_home import prepare_dagster_home
 from krakked_core.db import upgrade
 from krakked_core.launcher import Component, LaunchError, Supervisor, krakked_argv
@@ -44,7 +43,9 @@ def up(
         supervisor.stop()
 
 
-def _start_all(rt: Runtime, supervisor: Supervisor, *, sim: bool, seed: int, dagster_port: int) -> None:
+def _start_all(
+    rt: Runtime, supervisor: Supervisor, *, sim: bool, seed: int, dagster_port: int
+) -> None:
     if sim:
         _start_sandbox(rt, supervisor, seed)
     upgrade(rt.engine)
@@ -54,8 +55,18 @@ def _start_all(rt: Runtime, supervisor: Supervisor, *, sim: bool, seed: int, dag
     supervisor.start(
         Component(
             "dagster",
-            [sys.executable, "-m", "dagster", "dev", "-m", "krakked_pipeline.definitions",
-             "-h", "127.0.0.1", "-p", str(dagster_port)],
+            [
+                sys.executable,
+                "-m",
+                "dagster",
+                "dev",
+                "-m",
+                "krakked_pipeline.definitions",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(dagster_port),
+            ],
             env={"DAGSTER_HOME": str(dagster_home)},
         )
     )
@@ -68,7 +79,9 @@ def _start_sandbox(rt: Runtime, supervisor: Supervisor, seed: int) -> None:
         capture_stdout=True,
     )
     announced = supervisor.read_announcement(running)
-    secret = _sandbox_secret(rt.paths.sim_dir / "credentials.json", announced["api_key"])
+    api_key, secret = load_or_create_credentials(credentials_file(rt.paths))
+    if api_key != announced["api_key"]:
+        raise LaunchError("the sandbox announced a key its credentials file does not hold")
     # Every later component talks to the sandbox, with its key, through the environment.
     supervisor.set_env(
         KRAKKED_EXCHANGE__REST_URL=announced["rest_url"],
@@ -77,14 +90,6 @@ def _start_sandbox(rt: Runtime, supervisor: Supervisor, seed: int) -> None:
         KRAKKED_API_SECRET=secret,
     )
     typer.echo(f"Sandbox exchange: {announced['rest_url']}", err=True)
-
-
-def _sandbox_secret(credentials_file: Path, api_key: str) -> str:
-    data = json.loads(credentials_file.read_text(encoding="utf-8"))
-    if data.get("api_key") != api_key:
-        raise LaunchError(f"{credentials_file} does not hold the key the sandbox announced")
-    secret: str = data["api_secret"]
-    return secret
 
 
 def register(app: typer.Typer) -> None:

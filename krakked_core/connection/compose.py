@@ -18,19 +18,25 @@ def build_rest_client(
     credentials: Credentials | None,
     *,
     clock: Clock | None = None,
-    sleeper: Sleeper = time.sleep,
+    sleeper: Sleeper | None = None,
     retry: RetryPolicy | None = None,
 ) -> KrakenRestClient:
-    """The client every process uses: one nonce file and one rate counter per config dir."""
-    clock = clock or SystemClock()
+    """The client every process uses: one nonce file and one rate counter per config dir.
+
+    Kraken's limits and nonces run on real time. ``clock`` drives them only together with a
+    ``sleeper`` that moves it (tests); a business clock passed alone (a ManualClock of a replay)
+    is not used for them, or waiting on a clock that never moves would never end.
+    """
+    timing: Clock = clock if (clock is not None and sleeper is not None) else SystemClock()
+    sleep: Sleeper = sleeper or time.sleep
     exchange = config.exchange
     return KrakenRestClient(
         base_url=exchange.rest_url,
         credentials=credentials,
-        nonce_source=FileNonceSource(paths.nonce_file, clock),
-        public_throttle=PublicThrottle(exchange.public_rate_per_second, clock, sleeper),
-        private_limiter=PrivateRateLimiter(paths.rate_limit_file, exchange.tier, clock, sleeper),
+        nonce_source=FileNonceSource(paths.nonce_file, timing),
+        public_throttle=PublicThrottle(exchange.public_rate_per_second, timing, sleep),
+        private_limiter=PrivateRateLimiter(paths.rate_limit_file, exchange.tier, timing, sleep),
         timeout_seconds=exchange.timeout_seconds,
         retry=retry,
-        sleeper=sleeper,
+        sleeper=sleep,
     )

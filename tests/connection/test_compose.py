@@ -1,6 +1,6 @@
 import stat
 
-from krakked_core.clock import ManualClock
+from krakked_core.clock import ManualClock, SystemClock
 from krakked_core.config import AppConfig, load_config
 from krakked_core.connection import KrakenRestClient, build_rest_client
 from krakked_core.paths import AppPaths
@@ -30,12 +30,16 @@ def test_built_from_config_then_uses_rest_url_and_shared_state_files(
 
 
 def test_two_clients_of_one_config_dir_then_one_nonce_sequence(
-    kraken: LoopbackKraken, app_paths: AppPaths, credentials: Credentials, clock: ManualClock
+    kraken: LoopbackKraken,
+    app_paths: AppPaths,
+    credentials: Credentials,
+    clock: ManualClock,
+    sleeper: SleepRecorder,
 ) -> None:
     config = AppConfig.model_validate({"exchange": {"rest_url": kraken.url}})
     kraken.script("Balance", ok({}))
-    first = build_rest_client(config, app_paths, credentials, clock=clock)
-    second = build_rest_client(config, app_paths, credentials, clock=clock)
+    first = build_rest_client(config, app_paths, credentials, clock=clock, sleeper=sleeper)
+    second = build_rest_client(config, app_paths, credentials, clock=clock, sleeper=sleeper)
 
     first.balance()
     second.balance()
@@ -44,3 +48,18 @@ def test_two_clients_of_one_config_dir_then_one_nonce_sequence(
     nonces = [int(dict(r.form)["nonce"]) for r in kraken.requests]
     assert nonces == sorted(set(nonces))
     assert isinstance(first, KrakenRestClient) and "credentials=yes" in repr(first)
+
+
+def test_business_clock_without_sleeper_then_nonce_and_limits_on_real_time(
+    kraken: LoopbackKraken, app_paths: AppPaths, credentials: Credentials, clock: ManualClock
+) -> None:
+    # A frozen ManualClock (a replay's) must not drive waits: they would never run down.
+    config = AppConfig.model_validate({"exchange": {"rest_url": kraken.url}})
+    kraken.script("Balance", ok({}))
+    client = build_rest_client(config, app_paths, credentials, clock=clock)
+
+    client.balance()
+
+    real_now_ms = int(SystemClock().now().timestamp() * 1000)
+    assert abs(int(app_paths.nonce_file.read_text()) - real_now_ms) < 60_000
+    assert abs(clock.now().timestamp() * 1000 - real_now_ms) > 60_000  # the fixture is not now
