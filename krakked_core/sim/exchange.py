@@ -28,7 +28,6 @@ from krakked_core.sim.order_entry import OrderRequest, parse_add_order
 from krakked_core.sim.prices import NS, Candles, PriceModel, ns_of
 from krakked_core.sim.private import AccountApi
 from krakked_core.sim.public import OHLC_INTERVALS, PublicApi, rfc3339, vwap
-from krakked_core.sim.records import Order
 from krakked_core.sim.settings import SimSettings
 from krakked_core.sim.state import ExchangeState, load_state, save_state
 
@@ -320,20 +319,7 @@ class Exchange:
 
 
 def _describe(request: OrderRequest) -> dict[str, str]:
-    scratch = Order(
-        txid="",
-        seq=0,
-        pair=request.pair.key,
-        side=request.side,
-        ordertype=request.ordertype,
-        volume=request.volume,
-        price=request.price,
-        oflags=",".join(request.oflags),
-        timeinforce=request.timeinforce,
-        userref=request.userref,
-        cl_ord_id=request.cl_ord_id,
-        opentm=Decimal(0),
-    )
+    scratch = request.to_order()
     return scratch.descr(request.pair)
 
 

@@ -99,20 +99,7 @@ class Matcher:
         levels = self.book(pair, now_ns)
         side_levels = levels.asks if request.side == "buy" else levels.bids
         takes = walk(side_levels, used, request.volume, request.price, request.side)
-        order = Order(
-            txid="",
-            seq=0,
-            pair=pair.key,
-            side=request.side,
-            ordertype=request.ordertype,
-            volume=request.volume,
-            price=request.price,
-            oflags=",".join(request.oflags),
-            timeinforce=request.timeinforce,
-            userref=request.userref,
-            cl_ord_id=request.cl_ord_id,
-            opentm=now,
-        )
+        order = request.to_order(opentm=now)
         if request.post_only and takes:
             takes = []  # Kraken accepts the order, then cancels it instead of letting it take
             order.status, order.reason, order.closetm = "canceled", "Post only order", now

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from krakked_core.sim.errors import INVALID_PRICE, TICK_SIZE, SimError, invalid
 from krakked_core.sim.markets import Markets, Pair
+from krakked_core.sim.records import Order
 
 _FLAGS = {"post", "fcib", "fciq", "nompp"}
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -31,6 +32,23 @@ class OrderRequest:
     @property
     def post_only(self) -> bool:
         return "post" in self.oflags
+
+    def to_order(self, *, txid: str = "", seq: int = 0, opentm: Decimal = Decimal(0)) -> Order:
+        """The order this request places (txid/seq/time assigned by the caller)."""
+        return Order(
+            txid=txid,
+            seq=seq,
+            pair=self.pair.key,
+            side=self.side,
+            ordertype=self.ordertype,
+            volume=self.volume,
+            price=self.price,
+            oflags=",".join(self.oflags),
+            timeinforce=self.timeinforce,
+            userref=self.userref,
+            cl_ord_id=self.cl_ord_id,
+            opentm=opentm,
+        )
 
 
 def parse_add_order(markets: Markets, params: Mapping[str, str]) -> OrderRequest:
