@@ -111,7 +111,7 @@ def main() -> None:
             account.trades, {t.trade_id: Decimal(1) for t in account.trades}, clock.now()
         )
         store.append_ledger_entries(account.ledger, {}, clock.now())
-        store.append_cash_flows(to_cash_flows(account.ledger[:1], lambda a, q: None))
+        store.append_cash_flows(to_cash_flows(account.ledger[:1], lambda a, q, t: None))
         newest = account.trades[-1].time
         for stream in ("trades", "ledgers", "orders"):
             store.set_mark(stream, newest, clock.now())

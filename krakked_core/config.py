@@ -9,7 +9,8 @@ import os
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
@@ -82,6 +83,7 @@ class WsConfig(_Section):
     publish_interval_seconds: float = Field(1.0, gt=0)  # sidecar → app DB batches
     bar_close_grace_seconds: float = Field(2.0, ge=0)  # wait for late trades past a bar's end
     live_bars_retention_days: int = Field(7, ge=1)  # closed live bars older than this are pruned
+    universe_reload_seconds: float = Field(300.0, gt=0)  # sidecar re-reads the stored universe
 
 
 class OhlcStoreConfig(_Section):
@@ -110,6 +112,8 @@ class PortfolioConfig(_Section):
     reconciliation_tolerance: Decimal = Field(Decimal("1.0"), ge=0)
     # userref (Kraken's int32 order tag) -> strategy id, for trades tagged without cl_ord_id.
     strategy_tags: dict[int, str] = {}
+    # Balances older than this (a sync failing or not scheduled) make get_equity() say "stale".
+    stale_after_seconds: int = Field(900, gt=0)
 
 
 class RiskConfig(_Section):
@@ -135,6 +139,18 @@ class StrategyConfig(_Section):
     priority: int = 0
     # Strategy-specific parameters (e.g. ma_fast); each strategy validates its own.
     params: dict[str, Any] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_params(cls, data: Any) -> Any:
+        """Accept the contract's flat form: keys that are not fields become ``params``."""
+        if not isinstance(data, Mapping):
+            return data
+        extra = {key: value for key, value in data.items() if key not in cls.model_fields}
+        if not extra:
+            return data
+        known = {key: value for key, value in data.items() if key in cls.model_fields}
+        return {**known, "params": {**dict(known.get("params") or {}), **extra}}
 
 
 class StrategiesConfig(_Section):
@@ -297,7 +313,7 @@ def read_yaml_file(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -309,19 +325,20 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     """Turn ``KRAKKED_A__B__C=value`` into ``{"a": {"b": {"c": value}}}``.
 
     Only names with ``__`` are config keys; ``KRAKKED_ENV``, ``KRAKKED_API_KEY`` and friends are
-    not. Values are read as YAML scalars so ``60``, ``true`` and ``[a, b]`` get their types.
+    not. A value is the raw string (pydantic converts ``60`` or ``true`` for typed fields), so a
+    token such as ``abc #def`` arrives whole; ``[a, b]`` and ``{k: v}`` are read as YAML lists
+    and mappings, and ``null`` as None. Segments naming fields are case-insensitive; keys of a
+    mapping field (e.g. ``portfolio.valuation_pairs.BTC``) keep their case.
     """
     result: dict[str, Any] = {}
     for name, raw in sorted(environ.items()):
         if not name.startswith(ENV_PREFIX) or ENV_NESTING not in name:
             continue
-        keys = [part.lower() for part in name[len(ENV_PREFIX) :].split(ENV_NESTING)]
-        if any(not key for key in keys):
+        parts = name[len(ENV_PREFIX) :].split(ENV_NESTING)
+        if any(not part for part in parts):
             raise ConfigError(f"{name}: malformed variable name (empty key between '__')")
-        try:
-            value = yaml.safe_load(raw) if raw != "" else ""
-        except yaml.YAMLError:
-            value = raw
+        keys = _env_keys(parts)
+        value = _env_value(name, raw)
         node = result
         for key in keys[:-1]:
             node = node.setdefault(key, {})
@@ -337,21 +354,68 @@ def _deep_merge(into: dict[str, Any], other: Mapping[str, Any]) -> None:
             into[key] = value
 
 
+def _env_keys(parts: list[str]) -> list[str]:
+    """Lower-case the segments that name model fields; keep mapping keys as written."""
+    keys: list[str] = []
+    node: Any = AppConfig
+    for part in parts:
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            key = part.lower()
+            field = node.model_fields.get(key)
+            node = _unwrap_optional(field.annotation) if field else None
+        else:  # a mapping's key (data, not a field name): descend into its value type
+            key = part
+            args = get_args(node)
+            is_mapping = get_origin(node) is dict and len(args) == 2
+            node = _unwrap_optional(args[1]) if is_mapping else None
+        keys.append(key)
+    return keys
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    args = [arg for arg in get_args(annotation) if arg is not type(None)]
+    is_optional = get_origin(annotation) in (Union, UnionType) and len(args) == 1
+    return args[0] if is_optional else annotation
+
+
+def _env_value(name: str, raw: str) -> Any:
+    stripped = raw.strip()
+    if stripped == "null":
+        return None
+    if not stripped.startswith(("[", "{")):
+        return raw
+    try:
+        return yaml.safe_load(stripped)
+    except yaml.YAMLError as exc:
+        problem = _yaml_problem(exc)
+        raise ConfigError(f"{name}: not a valid YAML list or mapping: {problem}") from None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    # Never str(exc): PyYAML quotes the offending source line, which may hold a secret.
+    problem = getattr(exc, "problem", None) or "syntax error"
+    mark = getattr(exc, "problem_mark", None)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
+
+
 def _describe(exc: ValidationError, origin: str) -> str:
     lines = [f"invalid {origin}:"]
     for err in exc.errors():
         path = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        reason = err["msg"]
-        if err["type"] == "extra_forbidden":
-            reason = "unknown key"
         value = err.get("input")
-        shown = "<redacted>" if _looks_secret(path) else repr(value)
-        if isinstance(value, dict) and err["type"] != "extra_forbidden":
-            lines.append(f"  {path}: {reason}")
+        if err["type"] == "extra_forbidden":
+            # An unknown key may well be a misplaced secret: never echo its value.
+            lines.append(f"  {path}: unknown key")
+        elif isinstance(value, dict):
+            lines.append(f"  {path}: {err['msg']}")
         else:
-            lines.append(f"  {path}: {reason} (got {shown})")
+            shown = "<redacted>" if _looks_secret(path) else repr(value)
+            lines.append(f"  {path}: {err['msg']} (got {shown})")
     return "\n".join(lines)
 
 
+_SECRET_WORDS = ("token", "secret", "password", "pass", "key", "url", "credential", "auth")
+
+
 def _looks_secret(path: str) -> bool:
-    return any(word in path for word in ("token", "secret", "password", "url"))
+    return any(word in path.lower() for word in _SECRET_WORDS)

@@ -15,8 +15,10 @@ from pathlib import Path
 from krakked_core.paths import AppPaths
 
 PG_URL_VARIABLE = "KRAKKED_DAGSTER_PG_URL"
+# Run tag of the OHLC tail jobs (value: the timeframe); the run queue runs one per value.
+OHLC_TAIL_TAG = "krakked/ohlc_tail"
 
-_COMMON = """\
+_COMMON = f"""\
 telemetry:
   enabled: false
 run_coordinator:
@@ -24,6 +26,11 @@ run_coordinator:
   class: QueuedRunCoordinator
   config:
     dequeue_interval_seconds: 1
+    tag_concurrency_limits:
+      - key: "{OHLC_TAIL_TAG}"
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 sensors:
   use_threads: true
   num_workers: 4

@@ -10,12 +10,15 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 import structlog
 
+from krakked_core.errors import ConfigError
+
 REDACTED = "**********"
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SIGN_PATTERN = re.compile(r"(API-Sign['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9+/=]{16,}", re.IGNORECASE)
 
 
@@ -45,42 +48,73 @@ class SecretScrubber:
             return self.scrub(value)
         if isinstance(value, dict):
             return {key: self.scrub_value(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
+        # Plain containers only: a named tuple (e.g. a Dagster event) is left as it is.
+        if type(value) in (list, tuple):
             return type(value)(self.scrub_value(item) for item in value)
         return value
 
+    def scrub_record(self, record: logging.LogRecord) -> None:
+        """Scrub the message, every ``extra`` field and the traceback text, in place."""
+        if isinstance(record.msg, dict):  # structlog's event dict, rendered later
+            record.msg = self.scrub_value(record.msg)
+        else:
+            record.msg = self.scrub(_message(record))
+            record.args = None
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD_ATTRIBUTES and type(value) in (str, dict, list, tuple):
+                setattr(record, name, self.scrub_value(value))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
+
     def install(self) -> None:
-        """Wrap the log record factory so every record is scrubbed as it is made."""
+        """Scrub every record as it is made, after ``extra`` fields are attached.
+
+        ``Logger.makeRecord`` is the one place every record passes through before any handler
+        (ours, pytest's or Dagster's) sees it; the record factory alone would miss ``extra``.
+        """
         with self._lock:
             if self._installed:
                 return
             self._installed = True
-        previous: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
+        make_record: Callable[..., logging.LogRecord] = logging.Logger.makeRecord
+        scrubber = self
 
-        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = previous(*args, **kwargs)
-            if isinstance(record.msg, dict):  # structlog's event dict, rendered later
-                record.msg = self.scrub_value(record.msg)
-            else:
-                record.msg = self.scrub(record.getMessage())
-                record.args = None
+        def scrubbed_make_record(logger: logging.Logger, *args: Any, **kwargs: Any) -> Any:
+            record = make_record(logger, *args, **kwargs)
+            scrubber.scrub_record(record)
             return record
 
-        logging.setLogRecordFactory(factory)
+        logging.Logger.makeRecord = scrubbed_make_record  # type: ignore[method-assign,assignment]
+
+
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:  # noqa: BLE001 - a malformed log call must not break its caller
+        return f"{record.msg} (log arguments did not match: {record.args!r})"
 
 
 SECRET_SCRUBBER = SecretScrubber()
 SECRET_SCRUBBER.install()
 
 
-def _scrub_event(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    scrubbed: dict[str, Any] = SECRET_SCRUBBER.scrub_value(event_dict)
+def _scrub_event(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Mapping[str, Any]:
+    scrubbed: dict[str, Any] = SECRET_SCRUBBER.scrub_value(dict(event_dict))
     return scrubbed
 
 
 def configure_logging(level: str | None = None, *, json_lines: bool | None = None) -> None:
     """Set up the root logger: level from ``KRAKKED_LOG_LEVEL`` (default INFO)."""
     level_name = (level or os.environ.get("KRAKKED_LOG_LEVEL") or "INFO").upper()
+    if level_name not in _LEVELS:
+        raise ConfigError(
+            f"KRAKKED_LOG_LEVEL: {level_name!r} is not a log level (one of {', '.join(_LEVELS)})"
+        )
     if json_lines is None:
         json_lines = not sys.stderr.isatty()
     shared: list[Any] = [
@@ -100,6 +134,7 @@ def configure_logging(level: str | None = None, *, json_lines: bool | None = Non
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            _scrub_event,  # again: the traceback text exists only from here on
             renderer,
         ],
     )

@@ -70,3 +70,13 @@ class AccountSource(Protocol):
     def closed_orders_page(self, *, offset: int, start: datetime | None) -> Page[ExchangeOrder]: ...
 
     def balances(self) -> AccountBalances: ...
+
+
+class HistoricalPriceSource(Protocol):
+    """A pair's price at a past moment, for valuing events when they happened.
+
+    ``None`` when no price for that moment is known (unknown pair, too old); temporary venue
+    failures raise the typed VenueErrors so the caller retries rather than records a gap.
+    """
+
+    def price_at(self, pair: str, at: datetime) -> Decimal | None: ...

@@ -15,7 +15,6 @@ import binascii
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +36,7 @@ from krakked_core.errors import (
     TemporaryVenueError,
     VenueError,
 )
+from krakked_core.files import write_private_file
 from krakked_core.paths import AppPaths
 
 logger = logging.getLogger(__name__)
@@ -226,26 +226,32 @@ def decrypt_envelope(data: bytes, password: str) -> Credentials:
             validated=bool(envelope["validated"]),
             validated_at=datetime.fromisoformat(validated_at) if validated_at else None,
         )
-    except _UnsupportedVersion as exc:
-        raise SecretsError(str(exc)) from None
+    except _NewerVersion as exc:
+        # Still a decryption error, so callers catching that one see it; only the text differs.
+        raise SecretsDecryptionError(str(exc)) from None
     except (InvalidTag, ValueError, TypeError, KeyError, AttributeError, SecretsError):
         # Nothing about why: the reason could hint at the content.
         raise SecretsDecryptionError() from None
 
 
-class _UnsupportedVersion(Exception):
-    pass
+class _NewerVersion(Exception):
+    """A well-formed envelope written by a newer Krakked: worth saying, unlike plain damage."""
 
 
 def _check_header(header: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Check format, version and parameter bounds; return the kdf and cipher sections."""
     if header.get("format") != ENVELOPE_FORMAT:
         raise ValueError("not a secrets envelope")
-    if header.get("version") != ENVELOPE_VERSION:
-        raise _UnsupportedVersion(
-            f"the secrets file has version {header.get('version')!r}; this Krakked reads "
-            f"version {ENVELOPE_VERSION}"
+    version = header.get("version")
+    if type(version) is not int or version < 1:  # bool is not a version either
+        raise ValueError("damaged version field")
+    if version > ENVELOPE_VERSION:
+        raise _NewerVersion(
+            f"the secrets file has version {version}, written by a newer Krakked; this one "
+            f"reads version {ENVELOPE_VERSION}: upgrade Krakked to open it"
         )
+    if version != ENVELOPE_VERSION:
+        raise ValueError("unknown older version")
     kdf, cipher = header["kdf"], header["cipher"]
     n, r, p = kdf["n"], kdf["r"], kdf["p"]
     if kdf["name"] != "scrypt" or cipher["name"] != "aes-256-gcm":
@@ -278,38 +284,6 @@ def _unb64(text: Any) -> bytes:
         return base64.b64decode(text, validate=True)
     except binascii.Error as exc:
         raise ValueError("bad base64") from exc
-
-
-def write_private_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (0600) via a temp file and rename: old file intact on failure."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable where the OS allows opening a directory."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --- setup validation ------------------------------------------------------------------------

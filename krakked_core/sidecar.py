@@ -6,6 +6,10 @@ each bar that closed (once), the running bars that changed, and a ``data_status`
 SIGTERM/SIGINT it stops the client, flushes the last batch (reporting itself disconnected) and
 returns normally, so ``krakked sidecar`` exits 0.
 
+Given a ``reload_pairs`` function (the stored universe), it re-reads the pairs every
+``market_data.ws.universe_reload_seconds`` and subscribes/unsubscribes the difference, so a
+universe refresh reaches the live feed without a restart.
+
 The dead-man switch (Kraken's ``CancelAllOrdersAfter``) is refreshed here once the OMS supplies
 a ``DeadManSwitch``; until then there is none, and the sidecar says so at start-up.
 """
@@ -16,7 +20,7 @@ import logging
 import random
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Protocol
 
@@ -65,15 +69,18 @@ class Sidecar:
         rest: RestMarketData | None,
         dead_man_switch: DeadManSwitch | None = None,
         rng: random.Random | None = None,
+        reload_pairs: Callable[[], Sequence[PairMetadata]] | None = None,
     ) -> None:
         ws = config.market_data.ws
         self._config = config
         self._store = store
         self._clock = clock
         self._dead_man_switch = dead_man_switch
+        self._reload_pairs = reload_pairs
         self._pairs = tuple(sorted(meta.canonical for meta in pairs))
         self.cache = LiveCache(clock, ws.bar_close_grace_seconds)
         fallback = RestFallback(rest, pairs, clock, self.cache) if rest is not None else None
+        self._fallback = fallback
         self.client = KrakenWsClient(
             url=config.exchange.ws_url,
             pairs=pairs,
@@ -86,6 +93,11 @@ class Sidecar:
         )
         self.batches_published = 0
         self.publish_errors = 0
+
+    @property
+    def pairs(self) -> tuple[str, ...]:
+        """The canonical pairs streamed now, sorted."""
+        return self._pairs
 
     def status(self) -> DataStatus:
         """The feed as the sidecar sees it now."""
@@ -108,6 +120,8 @@ class Sidecar:
         tasks = [asyncio.create_task(self._publish_loop(stop))]
         if self._dead_man_switch is not None:
             tasks.append(asyncio.create_task(self._dead_man_switch_loop(stop)))
+        if self._reload_pairs is not None:
+            tasks.append(asyncio.create_task(self._reload_loop(stop, self._reload_pairs)))
         try:
             await asyncio.gather(client_task, *tasks)
         finally:
@@ -118,7 +132,8 @@ class Sidecar:
 
     async def publish_once(self) -> bool:
         """Publish what changed plus the status; on a DB failure keep the batch for next time."""
-        batch = self.cache.drain()
+        # Bars of channels without live data are not closed by the clock (partial values).
+        batch = self.cache.drain(hold=self.client.held_bar_keys())
         status = self.status()
         try:
             await asyncio.to_thread(self._publish, batch, status)
@@ -162,6 +177,33 @@ class Sidecar:
         if removed:
             logger.info("pruned %d live bars older than %d days", removed, days)
 
+    async def reload_pairs_once(self, reload: Callable[[], Sequence[PairMetadata]]) -> bool:
+        """Re-read the pairs; stream the new set if it changed. True when it changed."""
+        try:
+            pairs = [meta for meta in await asyncio.to_thread(reload) if meta.ws_symbol]
+        except SQLAlchemyError as exc:
+            logger.warning("reloading the universe failed, keeping the pairs: %s", exc)
+            return False
+        names = tuple(sorted(meta.canonical for meta in pairs))
+        if not pairs or names == self._pairs:  # an empty universe is a mistake, not an order
+            return False
+        if self._fallback is not None:
+            self._fallback.set_pairs(pairs)
+        await self.client.set_pairs(pairs)
+        self._pairs = names
+        logger.info("universe changed: streaming %d pair(s)", len(names))
+        return True
+
+    async def _reload_loop(
+        self, stop: asyncio.Event, reload: Callable[[], Sequence[PairMetadata]]
+    ) -> None:
+        interval = self._config.market_data.ws.universe_reload_seconds
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+            if not stop.is_set():
+                await self.reload_pairs_once(reload)
+
     async def _dead_man_switch_loop(self, stop: asyncio.Event) -> None:
         """Refresh the dead-man switch on its interval (only when one was supplied)."""
         switch = self._dead_man_switch
@@ -196,6 +238,12 @@ async def _watch_thread_event(stop: threading.Event, done: asyncio.Event) -> Non
     while not stop.is_set():
         await asyncio.sleep(0.05)
     done.set()
+
+
+def stored_universe(engine: Engine) -> Callable[[], list[PairMetadata]]:
+    """A ``reload_pairs`` function: the universe stored in the app DB now."""
+    repository = UniverseRepository(engine)
+    return repository.load
 
 
 def resolve_pairs(

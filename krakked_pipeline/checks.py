@@ -2,12 +2,21 @@
 
 Each reads the Parquet files as they are (krakked_core/market_data/quality.py), so a bad bar
 written by anything fails the check instead of being filtered away by the reader.
+
+Those run when a partition materializes, so they cannot see a pipeline that stopped. For that,
+each scheduled ``ohlc_<timeframe>`` also has Dagster's last-update freshness check, evaluated by
+a sensor on its own: it warns when no partition materialized for a few tail intervals.
 """
 
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import dagster as dg
 
+from krakked_core.config import AppConfig
 from krakked_core.market_data.quality import (
     BarRange,
     RangeFindings,
@@ -17,6 +26,7 @@ from krakked_core.market_data.quality import (
     misaligned_bars,
     running_bars,
 )
+from krakked_core.market_data.tail import tail_every_seconds
 from krakked_pipeline.assets.ohlc import OHLC_ASSETS, OHLC_PARTITIONS
 from krakked_pipeline.resources import MarketData
 
@@ -93,3 +103,45 @@ def build_checks(timeframe: str, asset: dg.AssetsDefinition) -> list[dg.AssetChe
 
 
 OHLC_CHECKS = {tf: build_checks(tf, asset) for tf, asset in OHLC_ASSETS.items()}
+
+
+# A tail run every interval; warn after this many intervals without one (at least 30 minutes).
+FRESHNESS_MISSED_RUNS = 3
+FRESHNESS_MINIMUM = timedelta(minutes=30)
+
+
+def freshness_limit(timeframe: str) -> timedelta:
+    """How long ``ohlc_<timeframe>`` may go without a materialization before it is overdue."""
+    every = timedelta(seconds=tail_every_seconds(timeframe))
+    return max(FRESHNESS_MINIMUM, FRESHNESS_MISSED_RUNS * every)
+
+
+@contextmanager
+def _superseded_ok() -> Iterator[None]:
+    # Dagster now prefers FreshnessPolicy on the asset; these checks are still supported and show
+    # up as ordinary asset checks (with history) in the UI, so keep them, without the warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.SupersessionWarning)
+        yield
+
+
+def build_freshness_checks(config: AppConfig) -> list[dg.AssetChecksDefinition]:
+    """A last-update freshness check for each OHLC asset the tail schedules keep up to date."""
+    with _superseded_ok():
+        return [
+            check
+            for timeframe in config.market_data.timeframes
+            for check in dg.build_last_update_freshness_checks(
+                assets=[OHLC_ASSETS[timeframe]], lower_bound_delta=freshness_limit(timeframe)
+            )
+        ]
+
+
+def build_freshness_sensor(checks: Sequence[dg.AssetChecksDefinition]) -> dg.SensorDefinition:
+    """Evaluates the freshness checks on its own (no run needed), so a stalled pipeline shows."""
+    with _superseded_ok():
+        return dg.build_sensor_for_freshness_checks(
+            freshness_checks=checks,
+            name="ohlc_freshness_sensor",
+            default_status=dg.DefaultSensorStatus.RUNNING,
+        )

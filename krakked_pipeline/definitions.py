@@ -11,13 +11,14 @@ from krakked_core.config import load_config
 from krakked_pipeline.assets.ohlc import OHLC_ASSETS
 from krakked_pipeline.assets.portfolio import PORTFOLIO_ASSETS, PORTFOLIO_CHECKS
 from krakked_pipeline.assets.universe import pair_universe
-from krakked_pipeline.checks import OHLC_CHECKS
+from krakked_pipeline.checks import OHLC_CHECKS, build_freshness_checks, build_freshness_sensor
 from krakked_pipeline.resources import build_resources
 from krakked_pipeline.resources_portfolio import build_portfolio_resources
 from krakked_pipeline.schedules import OHLC_TAIL_JOBS, build_schedules, universe_refresh_job
 from krakked_pipeline.schedules_portfolio import portfolio_sync_job, portfolio_sync_schedule
 
 CONFIG = load_config()
+OHLC_FRESHNESS_CHECKS = build_freshness_checks(CONFIG)  # checks.py: warns when tails stall
 
 defs = dg.Definitions(
     assets=[
@@ -27,9 +28,11 @@ defs = dg.Definitions(
     ],
     asset_checks=[
         *(check for checks in OHLC_CHECKS.values() for check in checks),  # checks.py
+        *OHLC_FRESHNESS_CHECKS,
         *PORTFOLIO_CHECKS,  # fails on reconciliation drift
     ],
     jobs=[universe_refresh_job, *OHLC_TAIL_JOBS.values(), portfolio_sync_job],
     schedules=[*build_schedules(CONFIG), portfolio_sync_schedule(CONFIG)],
+    sensors=[build_freshness_sensor(OHLC_FRESHNESS_CHECKS)],  # checks.py: evaluates freshness
     resources=build_portfolio_resources(build_resources()),
 )

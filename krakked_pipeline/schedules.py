@@ -1,9 +1,15 @@
-"""Schedules: the hourly universe refresh, and each timeframe's OHLC tail shortly after close."""
+"""Schedules: the hourly universe refresh, and each timeframe's OHLC tail shortly after close.
+
+Tail runs never overlap: a tick is skipped while a run of the same job is queued or in progress,
+and the runs carry the ``krakked/ohlc_tail`` tag that the instance's run queue limits to one per
+timeframe (``krakked_core/dagster_home.py``).
+"""
 
 import dagster as dg
 
 from krakked_core.config import AppConfig
-from krakked_core.market_data.tail import tail_cron, tail_partition_day
+from krakked_core.dagster_home import OHLC_TAIL_TAG
+from krakked_core.market_data.tail import tail_cron, tail_partition_days
 from krakked_pipeline.assets.ohlc import OHLC_ASSETS, ohlc_asset_name
 from krakked_pipeline.assets.universe import pair_universe
 
@@ -18,9 +24,19 @@ OHLC_TAIL_JOBS = {
         f"{ohlc_asset_name(timeframe)}_tail_job",
         selection=dg.AssetSelection.assets(asset),
         executor_def=dg.in_process_executor,
+        tags={OHLC_TAIL_TAG: timeframe},
     )
     for timeframe, asset in OHLC_ASSETS.items()
 }
+
+# Queued counts too: a run waiting in the queue would do the same work as a new one.
+_UNFINISHED = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
 
 
 def universe_refresh_schedule(config: AppConfig) -> dg.ScheduleDefinition:
@@ -41,9 +57,19 @@ def ohlc_tail_schedule(timeframe: str, config: AppConfig) -> dg.ScheduleDefiniti
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
-    def tail(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        day = tail_partition_day(context.scheduled_execution_time, timeframe)
-        return dg.RunRequest(partition_key=day.isoformat())
+    def tail(
+        context: dg.ScheduleEvaluationContext,
+    ) -> dg.SkipReason | list[dg.RunRequest]:
+        job_name = OHLC_TAIL_JOBS[timeframe].name
+        unfinished = context.instance.get_run_records(
+            filters=dg.RunsFilter(job_name=job_name, statuses=_UNFINISHED), limit=1
+        )
+        if unfinished:
+            return dg.SkipReason(
+                f"{job_name} is still running ({unfinished[0].dagster_run.run_id})"
+            )
+        days = tail_partition_days(context.scheduled_execution_time, timeframe)
+        return [dg.RunRequest(run_key=d.isoformat(), partition_key=d.isoformat()) for d in days]
 
     return tail
 

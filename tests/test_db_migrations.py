@@ -30,6 +30,8 @@ def test_database_newer_than_code_refuses_to_start(db_url: str) -> None:
         )
     with pytest.raises(DatabaseVersionError, match="newer Krakked"):
         check_schema(engine)
+    with pytest.raises(DatabaseVersionError, match="newer Krakked"):
+        upgrade(engine)
 
 
 def test_sqlite_uses_wal_and_foreign_keys(tmp_path) -> None:

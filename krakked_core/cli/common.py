@@ -34,9 +34,9 @@ class Runtime:
 
 def runtime() -> Runtime:
     """Load config (exit 1 with the reason when invalid) and make sure the directories exist."""
-    configure_logging()
     paths = AppPaths.from_env()
     with exit_on_error():
+        configure_logging()
         config = load_config(paths)
     paths.ensure()
     return Runtime(paths=paths, config=config)

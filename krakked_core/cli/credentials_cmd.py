@@ -1,6 +1,7 @@
 """`krakked setup` and `krakked credentials status`: the API key, validated and stored encrypted."""
 
 import os
+from typing import NoReturn
 
 import typer
 
@@ -11,7 +12,9 @@ from krakked_core.secrets import (
     API_KEY_VAR,
     API_SECRET_VAR,
     MASTER_PASSWORD_VAR,
+    BalanceReader,
     Credentials,
+    ValidationOutcome,
     ValidationStatus,
     credentials_from_env,
     load_credentials,
@@ -45,15 +48,17 @@ def setup(
     client = build_rest_client(rt.config, rt.paths, credentials, retry=NO_RETRY)
     outcome = validate_credentials(client)
     if outcome.status is ValidationStatus.AUTH_FAILED:
-        typer.echo(f"Authentication failed: {outcome.message} Nothing was saved.", err=True)
-        raise typer.Exit(EXIT_AUTH_FAILED)
+        _auth_failed(outcome)
     if outcome.status is ValidationStatus.UNREACHABLE and not save_unvalidated:
-        typer.echo(
-            f"Network or service problem: {outcome.message}. Nothing was saved. Retry later, "
-            "or run `krakked setup --save-unvalidated` to save the key marked unvalidated.",
-            err=True,
-        )
-        raise typer.Exit(EXIT_UNREACHABLE)
+        if non_interactive:
+            typer.echo(
+                f"Network or service problem: {outcome.message}. Nothing was saved. Retry "
+                "later, or run `krakked setup --save-unvalidated` to save the key marked "
+                "unvalidated.",
+                err=True,
+            )
+            raise typer.Exit(EXIT_UNREACHABLE)
+        outcome = _retry_or_save_unvalidated(client, outcome)
     with exit_on_error():
         path = save_credentials(rt.paths, credentials, password, validated=outcome.validated)
     if outcome.validated:
@@ -64,6 +69,32 @@ def setup(
         )
     if credentials_from_env(os.environ) is not None and not non_interactive:
         typer.echo(f"Note: {API_KEY_VAR}/{API_SECRET_VAR} are set and take precedence.", err=True)
+
+
+def _auth_failed(outcome: ValidationOutcome) -> NoReturn:
+    typer.echo(f"Authentication failed: {outcome.message} Nothing was saved.", err=True)
+    raise typer.Exit(EXIT_AUTH_FAILED)
+
+
+def _retry_or_save_unvalidated(
+    client: BalanceReader, outcome: ValidationOutcome
+) -> ValidationOutcome:
+    """Ask until Kraken answers or the operator chooses; keep what was typed meanwhile.
+
+    Return the outcome to save (validated, or unreachable when saving unvalidated was chosen);
+    exit 2 if a retry shows the key is refused, exit 3 if both retrying and saving are declined.
+    """
+    while outcome.status is ValidationStatus.UNREACHABLE:
+        typer.echo(f"Network or service problem: {outcome.message}.", err=True)
+        if not typer.confirm("Kraken could not be reached. Retry now?", default=True):
+            break
+        outcome = validate_credentials(client)
+    if outcome.status is ValidationStatus.AUTH_FAILED:
+        _auth_failed(outcome)
+    if outcome.validated or typer.confirm("Save it marked unvalidated?", default=False):
+        return outcome
+    typer.echo("Nothing was saved. Run `krakked setup` again when Kraken can be reached.", err=True)
+    raise typer.Exit(EXIT_UNREACHABLE)
 
 
 def _read_inputs(non_interactive: bool) -> tuple[Credentials, str]:

@@ -7,7 +7,7 @@ from krakked_core.clock import SystemClock
 from krakked_core.connection import build_rest_client
 from krakked_core.db import check_schema
 from krakked_core.market_data.live_store import LiveStore
-from krakked_core.sidecar import Sidecar, resolve_pairs, run_sidecar
+from krakked_core.sidecar import Sidecar, resolve_pairs, run_sidecar, stored_universe
 
 
 def sidecar_cmd(
@@ -15,7 +15,11 @@ def sidecar_cmd(
         None, "--pairs", help="Comma-separated canonical pairs (default: the stored universe)."
     ),
 ) -> None:
-    """Stream live tickers and candles over WebSocket v2 into the app DB until stopped."""
+    """Stream live tickers and candles over WebSocket v2 into the app DB until stopped.
+
+    Without --pairs it follows the stored universe, re-reading it every
+    market_data.ws.universe_reload_seconds.
+    """
     rt = runtime()
     clock = SystemClock()
     with exit_on_error():
@@ -24,7 +28,14 @@ def sidecar_cmd(
         explicit = [p.strip().upper() for p in pairs.split(",") if p.strip()] if pairs else None
         chosen = resolve_pairs(rt.engine, rest, rt.config, explicit)
         store = LiveStore(rt.engine, clock, rt.config.market_data.ws.stale_tolerance_seconds)
-        sidecar = Sidecar(config=rt.config, store=store, pairs=chosen, clock=clock, rest=rest)
+        sidecar = Sidecar(
+            config=rt.config,
+            store=store,
+            pairs=chosen,
+            clock=clock,
+            rest=rest,
+            reload_pairs=None if explicit else stored_universe(rt.engine),
+        )
     typer.echo(
         f"sidecar streaming {len(chosen)} pair(s) from {rt.config.exchange.ws_url}", err=True
     )

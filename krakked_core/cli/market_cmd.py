@@ -1,7 +1,9 @@
 """`krakked universe | backfill | import-ohlcvt | ohlc`: the market-data commands."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -36,7 +38,7 @@ def universe_cmd(
             api.refresh_universe()
         pairs = api.get_universe_metadata()
     if as_json:
-        print_json([pair.model_dump(mode="json") for pair in pairs])
+        print_json([_plain_decimals(pair.model_dump()) for pair in pairs])
         return
     for pair in pairs:
         typer.echo(_pair_line(pair))
@@ -104,6 +106,11 @@ def _pair_line(pair: PairMetadata) -> str:
         f"{pair.canonical:<12} {pair.ws_symbol:<12} {pair.raw_name:<12} "
         f"tick={pair.tick_size} lot={pair.lot_size} ordermin={pair.ordermin} {pair.status}"
     )
+
+
+def _plain_decimals(data: dict[str, Any]) -> dict[str, Any]:
+    """Decimals as plain strings (``0.00000001``, never ``1E-8``): exact, and readable."""
+    return {k: format(v, "f") if isinstance(v, Decimal) else v for k, v in data.items()}
 
 
 def _parse_since(text: str | None) -> int | None:

@@ -1,5 +1,7 @@
 """`krakked portfolio sync|summary|positions|trades|cash-flows [--json]`."""
 
+from decimal import Decimal
+
 import typer
 
 from krakked_core.cli.common import Runtime, exit_on_error, print_json, runtime
@@ -56,15 +58,27 @@ def summary_cmd(as_json: bool = _JSON) -> None:
     with exit_on_error():
         service = _service(rt)
         equity = service.get_equity()
+        pnl = service.get_pnl_summary()
         last = next(iter(service.get_snapshots(limit=1)), None)
-    data = summary_json(equity, last)
+    data = summary_json(equity, pnl, last)
     if as_json:
         print_json(data)
         return
     for key, value in data.items():
         typer.echo(f"{key:20} {value}")
+    if equity.never_synced:
+        typer.echo("NEVER SYNCED: run `krakked portfolio sync`; these zeros mean nothing yet")
+    elif equity.stale:
+        typer.echo(f"STALE: balances as of {timestamp(equity.balances_as_of)}")
     if equity.unvalued_assets:
         typer.echo(f"unvalued (not in equity): {', '.join(equity.unvalued_assets)}")
+    _echo_excluded(pnl.realized_excluded)
+
+
+def _echo_excluded(excluded: dict[str, Decimal]) -> None:
+    if excluded:
+        parts = ", ".join(f"{asset} {money(value)}" for asset, value in excluded.items())
+        typer.echo(f"sold with no cost basis (USD proceeds, not in realized PnL): {parts}")
 
 
 @portfolio_app.command("positions")
@@ -72,7 +86,9 @@ def positions_cmd(as_json: bool = _JSON) -> None:
     """Open positions at current prices."""
     rt = runtime()
     with exit_on_error():
-        positions = _service(rt).get_positions()
+        service = _service(rt)
+        positions = service.get_positions()
+        excluded = service.get_pnl_summary(include_manual=True).realized_excluded
     rows = [position_json(p) for p in positions]
     if as_json:
         print_json(rows)
@@ -83,6 +99,7 @@ def positions_cmd(as_json: bool = _JSON) -> None:
             f"now {row['current_price'] or 'unvalued':>12} uPnL {row['unrealized_pnl_usd'] or '-'}"
             f" [{row['strategy_tag'] or 'mixed'}]"
         )
+    _echo_excluded(excluded)
 
 
 @portfolio_app.command("trades")

@@ -22,10 +22,7 @@ from krakked_core.errors import ConfigError
 from krakked_core.log import SECRET_SCRUBBER, configure_logging
 from krakked_core.paths import AppPaths
 
-sim_app = typer.Typer(
-    help="The sandbox exchange: a Kraken-compatible REST + WebSocket v2 exchange on loopback.",
-    invoke_without_command=True,
-)
+sim_app = typer.Typer(invoke_without_command=True)  # its help is the callback's docstring
 
 Tier = Literal["starter", "intermediate", "pro", "none"]
 TIERS: tuple[Tier, ...] = ("starter", "intermediate", "pro", "none")
@@ -78,37 +75,77 @@ def sim(  # noqa: PLR0917 - typer maps every option to a parameter
     faults: Path | None = typer.Option(None, help="Fault profile (YAML or JSON)."),
     state: Path | None = typer.Option(None, help="State file (default <data dir>/sim/state.json)."),
     markets: Path | None = typer.Option(None, help="Market list (YAML or JSON) to use instead."),
+    replay: Path | None = typer.Option(
+        None, help="Replay a 1-minute Kraken OHLCVT CSV (e.g. XBTUSD_1.csv) for its pair."
+    ),
+    spread_bps: str | None = typer.Option(None, help="Bid/ask spread in basis points (default 5)."),
+    balance: list[str] | None = typer.Option(
+        None,
+        help="Starting balance ASSET=AMOUNT, repeatable (default ZUSD=100000); a new state only.",
+    ),
     print_credentials: bool = typer.Option(
         False, "--print-credentials", help="Show where the generated credentials are, and exit."
     ),
 ) -> None:
-    """Run the sandbox exchange until SIGTERM/SIGINT (state is saved on the way out)."""
+    """The sandbox exchange: a Kraken-compatible REST + WebSocket v2 exchange on loopback.
+
+    Runs until SIGTERM/SIGINT. State is saved at most about once a second while running and
+    always on SIGTERM/SIGINT, so a crash loses at most the last second.
+
+    Control routes, answered on loopback only (JSON bodies; 422 on a bad body):
+
+    \b
+      GET|POST /sim/faults  read or replace the fault profile
+      POST /sim/deposit     {"asset": "ZUSD", "amount": "100"}: a deposit ledger row
+      POST /sim/withdraw    {"asset": "ZUSD", "amount": "100"}: a withdrawal ledger row
+      POST /sim/reward      {"asset": "DOT", "amount": "0.5"}: a staking reward (DOT.S)
+      POST /sim/order       {"pair", "side", "ordertype", "volume", "price"?}: a manual order
+      POST /sim/keys        {"read_only": true} -> {"api_key", "api_secret"}: a new key pair
+      GET  /sim/health
+    """
     if ctx.invoked_subcommand is not None:
         return
-    configure_logging()
     paths = AppPaths.from_env().ensure()
     with exit_on_error():
+        configure_logging()
         if print_credentials:
             _print_credentials(paths)
             return
         if tier not in TIERS:
             raise ConfigError(f"--tier must be one of {', '.join(TIERS)}, not {tier!r}")
+        settings_args: dict[str, object] = {
+            "seed": seed,
+            "history_days": history_days,
+            "tier": tier,
+            "state_file": state or paths.sim_dir / "state.json",
+            "markets_file": markets,
+            "replay_ohlc_file": replay,
+        }
+        if spread_bps is not None:
+            settings_args["spread_bps"] = spread_bps
+        if balance:
+            settings_args["starting_balances"] = parse_balances(balance)
         key, secret = _credentials(paths, api_key, api_secret)
         _serve(
             paths,
             host=host,
             port=port,
-            settings_args={
-                "seed": seed,
-                "history_days": history_days,
-                "tier": tier,
-                "state_file": state or paths.sim_dir / "state.json",
-                "markets_file": markets,
-            },
+            settings_args=settings_args,
             faults_file=faults,
             key=key,
             secret=secret,
         )
+
+
+def parse_balances(items: list[str]) -> dict[str, str]:
+    """``["ZUSD=100000"]`` → ``{"ZUSD": "100000"}``; ConfigError when an item is malformed."""
+    balances: dict[str, str] = {}
+    for item in items:
+        asset, sep, amount = item.partition("=")
+        if not sep or not asset.strip() or not amount.strip():
+            raise ConfigError(f"--balance takes ASSET=AMOUNT (e.g. ZUSD=100000), not {item!r}")
+        balances[asset.strip()] = amount.strip()
+    return balances
 
 
 def _credentials(paths: AppPaths, api_key: str | None, api_secret: str | None) -> tuple[str, str]:
@@ -138,6 +175,7 @@ def _serve(
     secret: str,
 ) -> None:
     from krakked_core.sim import FaultProfile, SandboxExchange, SimSettings  # noqa: PLC0415
+    from krakked_core.sim.errors import SimError  # noqa: PLC0415
 
     SECRET_SCRUBBER.register(secret)
     paths.sim_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -146,23 +184,27 @@ def _serve(
         settings = SimSettings.model_validate(settings_args)
     except ValueError as exc:
         raise ConfigError(f"sandbox settings: {exc}") from None
+    try:
+        sandbox = SandboxExchange(
+            settings, host=host, port=port, faults=profile, api_key=key, api_secret=secret
+        )
+    except SimError as exc:  # e.g. --balance naming an asset the market list does not have
+        raise ConfigError(f"sandbox settings: {exc.kraken_error}") from None
     stop = threading.Event()
 
     def request_stop(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
+    # SIGTERM/SIGINT only end the wait below: leaving the with-block stops the stepper and the
+    # server, then writes the state file (SandboxExchange.stop flushes the debounced save).
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    sandbox = SandboxExchange(
-        settings, host=host, port=port, faults=profile, api_key=key, api_secret=secret
-    )
     with sandbox:
         announcement = {"rest_url": sandbox.rest_url, "ws_url": sandbox.ws_url, "api_key": key}
         sys.stdout.write(json.dumps(announcement) + "\n")
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass
-    # Leaving the with-block stopped the server and saved the state.
 
 
 @sim_app.command("export-archive")
@@ -176,8 +218,8 @@ def export_archive_cmd(
     from krakked_core.sim.archive import export_archive  # noqa: PLC0415
     from krakked_core.sim.settings import SimSettings  # noqa: PLC0415
 
-    configure_logging()
     with exit_on_error():
+        configure_logging()
         settings = SimSettings(seed=seed, history_days=history_days, markets_file=markets)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = export_archive(settings, out_dir, datetime.now(UTC))

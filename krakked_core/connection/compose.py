@@ -1,6 +1,7 @@
-"""Build a ``KrakenRestClient`` wired to the file-backed nonce and rate limiter of ``paths``."""
+"""Build a ``KrakenRestClient`` wired to the file-backed nonce and rate limiters of ``paths``."""
 
 import time
+from pathlib import Path
 
 from krakked_core.clock import Clock, SystemClock
 from krakked_core.config import AppConfig
@@ -12,6 +13,11 @@ from krakked_core.paths import AppPaths
 from krakked_core.secrets import Credentials
 
 
+def public_rate_limit_file(paths: AppPaths) -> Path:
+    """The public-call spacing shared by every process on this machine (Kraken limits per IP)."""
+    return paths.config_dir / "public_ratelimit.state"
+
+
 def build_rest_client(
     config: AppConfig,
     paths: AppPaths,
@@ -21,7 +27,8 @@ def build_rest_client(
     sleeper: Sleeper | None = None,
     retry: RetryPolicy | None = None,
 ) -> KrakenRestClient:
-    """The client every process uses: one nonce file and one rate counter per config dir.
+    """The client every process uses: one nonce file, one private rate counter and one public
+    call spacing per config dir.
 
     Kraken's limits and nonces run on real time. ``clock`` drives them only together with a
     ``sleeper`` that moves it (tests); a business clock passed alone (a ManualClock of a replay)
@@ -34,7 +41,12 @@ def build_rest_client(
         base_url=exchange.rest_url,
         credentials=credentials,
         nonce_source=FileNonceSource(paths.nonce_file, timing),
-        public_throttle=PublicThrottle(exchange.public_rate_per_second, timing, sleep),
+        public_throttle=PublicThrottle(
+            exchange.public_rate_per_second,
+            timing,
+            sleep,
+            state_file=public_rate_limit_file(paths),
+        ),
         private_limiter=PrivateRateLimiter(paths.rate_limit_file, exchange.tier, timing, sleep),
         timeout_seconds=exchange.timeout_seconds,
         retry=retry,

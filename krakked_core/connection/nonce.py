@@ -12,22 +12,16 @@ which Kraken's rate limit (well under one call per second sustained) makes cheap
 """
 
 import logging
-import os
-import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
 
-import filelock
-
 from krakked_core.clock import Clock, SystemClock
 from krakked_core.errors import TemporaryVenueError
+from krakked_core.files import DEFAULT_LOCK_TIMEOUT_SECONDS, locked, write_private_file
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_LOCK_TIMEOUT_SECONDS = 120.0
 
 
 class NonceSource(Protocol):
@@ -53,17 +47,11 @@ class FileNonceSource:
         lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
     ) -> None:
         self._path = path
-        # Before filelock creates it world-readable: the config dir is the owner's alone.
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # The same lock file name as before files.locked existed, so that processes of an
+        # older and a newer Krakked running side by side still exclude each other.
+        self._lock_path = path.with_name(path.name + ".lock")
+        self._lock_timeout_seconds = lock_timeout_seconds
         self._clock = clock or SystemClock()
-        self._thread_lock = threading.Lock()
-        self._file_lock = filelock.FileLock(
-            str(path) + ".lock",
-            timeout=lock_timeout_seconds,
-            mode=0o600,
-            thread_local=False,
-            poll_interval=0.002,
-        )
 
     def __repr__(self) -> str:
         return f"FileNonceSource(path={str(self._path)!r})"
@@ -71,18 +59,12 @@ class FileNonceSource:
     @contextmanager
     def issue(self) -> Iterator[int]:
         """Yield the next nonce, keeping every other thread and process out until done."""
-        with self._thread_lock:
-            try:
-                self._file_lock.acquire()
-            except filelock.Timeout:
-                raise TemporaryVenueError(
-                    f"another process has held the nonce lock {self._path} for too long"
-                ) from None
-            try:
-                nonce = self._advance()
-                yield nonce
-            finally:
-                self._file_lock.release()
+        with locked(
+            self._lock_path,
+            timeout_seconds=self._lock_timeout_seconds,
+            timeout_error=_held_too_long,
+        ):
+            yield self._advance()
 
     def next_nonce(self) -> int:
         with self.issue() as nonce:
@@ -112,13 +94,9 @@ class FileNonceSource:
         return int(text)
 
     def _write(self, nonce: int) -> None:
-        """Write via temp file + rename so a crash never leaves a half-written number."""
-        self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".nonce.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(str(nonce))
-            os.replace(tmp, self._path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Replace the file whole, so a crash never leaves a half-written number."""
+        write_private_file(self._path, str(nonce).encode("ascii"))
+
+
+def _held_too_long(lock_path: Path) -> Exception:
+    return TemporaryVenueError(f"another process has held the nonce lock {lock_path} for too long")

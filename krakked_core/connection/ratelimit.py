@@ -1,7 +1,9 @@
 """Client-side rate limiting, so Kraken never has to say ``EAPI:Rate limit exceeded``.
 
-- Public calls: at most ``rate_per_second`` per process (Kraken limits per IP, undocumented;
-  about one per second is what every client uses).
+- Public calls: at most ``rate_per_second`` (Kraken limits per IP, undocumented; about one per
+  second is what every client uses). Given a state file, the spacing is shared by every process
+  using it (the sidecar, Dagster runs, the CLI): each call reserves the next free slot under a
+  file lock, then waits for it outside the lock.
 - Private calls: Kraken's counter model per key. A counter starts at 0, history calls add 2,
   other calls 1, ``AddOrder``/``CancelOrder`` nothing (they have the per-pair trading counter);
   it decays continuously by the tier's rate and must stay at or under the tier's maximum. The
@@ -14,19 +16,17 @@ Both limiters wait rather than fail; time and sleeping are injected so tests nev
 import json
 import logging
 import math
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import filelock
-
 from krakked_core.clock import Clock, SystemClock
 from krakked_core.errors import TemporaryVenueError
+from krakked_core.files import locked, write_private_file
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +79,23 @@ def _epoch(clock: Clock) -> float:
     return clock.now().timestamp()
 
 
+# A reserved slot further ahead than this is not a queue of callers (each holds one slot at a
+# time) but a clock that went backwards or a bad file: start again from now.
+_MAX_PUBLIC_QUEUE_SECONDS = 60.0
+
+
 class PublicThrottle:
-    """Spaces public calls at least ``1 / rate_per_second`` apart within this process."""
+    """Spaces public calls at least ``1 / rate_per_second`` apart: within this process, or
+    across every process sharing ``state_file``."""
 
     def __init__(
-        self, rate_per_second: float, clock: Clock | None = None, sleeper: Sleeper = time.sleep
+        self,
+        rate_per_second: float,
+        clock: Clock | None = None,
+        sleeper: Sleeper = time.sleep,
+        *,
+        state_file: Path | None = None,
+        lock_timeout_seconds: float = 120.0,
     ) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
@@ -91,17 +103,55 @@ class PublicThrottle:
         self._clock = clock or SystemClock()
         self._sleep = sleeper
         self._lock = threading.Lock()
-        self._next_allowed: float | None = None
+        self._next_allowed: float | None = None  # without a state file
+        self._state_file = state_file
+        self._lock_timeout = lock_timeout_seconds
+
+    def __repr__(self) -> str:
+        return f"PublicThrottle(interval={self._interval:g}s, state_file={self._state_file!r})"
 
     def acquire(self) -> float:
         """Wait until a public call is allowed; return the seconds waited."""
-        with self._lock:
-            now = _epoch(self._clock)
-            wait = 0.0 if self._next_allowed is None else max(0.0, self._next_allowed - now)
-            if wait > 0:
-                self._sleep(wait)
-            self._next_allowed = max(now, self._next_allowed or now) + self._interval
-            return wait
+        if self._state_file is None:
+            with self._lock:
+                wait = self._reserve_local(_epoch(self._clock))
+                if wait > 0:
+                    self._sleep(wait)
+                return wait
+        with _locked(self._state_file, self._lock_timeout):
+            wait = self._reserve_shared(_epoch(self._clock))
+        if wait > 0:  # the slot is ours: wait for it without blocking other callers
+            self._sleep(wait)
+        return wait
+
+    def _reserve_local(self, now: float) -> float:
+        wait = 0.0 if self._next_allowed is None else max(0.0, self._next_allowed - now)
+        self._next_allowed = max(now, self._next_allowed or now) + self._interval
+        return wait
+
+    def _reserve_shared(self, now: float) -> float:
+        """Take the next free slot from the state file; return how long until it comes."""
+        slot = max(now, self._read_next_allowed(now))
+        self._write_next_allowed(slot + self._interval)
+        return slot - now
+
+    def _read_next_allowed(self, now: float) -> float:
+        assert self._state_file is not None
+        try:
+            value = float(json.loads(self._state_file.read_text(encoding="utf-8"))["next"])
+        except FileNotFoundError:
+            return now
+        except (OSError, ValueError, KeyError, TypeError):
+            logger.warning("public rate limit state damaged; starting from now")
+            return now + self._interval  # one interval of caution
+        horizon = max(_MAX_PUBLIC_QUEUE_SECONDS, 4 * self._interval)
+        if not math.isfinite(value) or value - now > horizon:
+            return now + self._interval
+        return value
+
+    def _write_next_allowed(self, value: float) -> None:
+        assert self._state_file is not None
+        _write_json(self._state_file, {"next": value})
 
 
 class PrivateRateLimiter:
@@ -120,17 +170,9 @@ class PrivateRateLimiter:
             raise ValueError(f"unknown verification tier {tier!r}")
         self.limits = TIER_LIMITS[tier]
         self._state_file = state_file
-        state_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lock_timeout = lock_timeout_seconds
         self._clock = clock or SystemClock()
         self._sleep = sleeper
-        self._thread_lock = threading.Lock()
-        self._file_lock = filelock.FileLock(
-            str(state_file) + ".lock",
-            timeout=lock_timeout_seconds,
-            mode=0o600,
-            thread_local=False,
-            poll_interval=0.002,
-        )
 
     def __repr__(self) -> str:
         return f"PrivateRateLimiter(state_file={str(self._state_file)!r}, limits={self.limits})"
@@ -174,8 +216,8 @@ class PrivateRateLimiter:
             self._write(counter + cost, now)
             return 0.0
 
-    def _locked(self) -> "_BothLocks":
-        return _BothLocks(self._thread_lock, self._file_lock)
+    def _locked(self) -> AbstractContextManager[None]:
+        return _locked(self._state_file, self._lock_timeout)
 
     def _read_decayed(self, now: float) -> float:
         counter, updated = self._read_state(now)
@@ -195,37 +237,19 @@ class PrivateRateLimiter:
             return self.limits.max_counter, now
 
     def _write(self, counter: float, now: float) -> None:
-        self._state_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=self._state_file.parent, prefix=".ratelimit.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"counter": counter, "updated": now}, handle)
-            os.replace(tmp, self._state_file)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _write_json(self._state_file, {"counter": counter, "updated": now})
 
 
-class _BothLocks:
-    """The thread lock, then the file lock; a lock held too long is a temporary failure."""
+def _write_json(path: Path, data: dict[str, float]) -> None:
+    write_private_file(path, json.dumps(data).encode())
 
-    def __init__(self, thread_lock: threading.Lock, file_lock: filelock.BaseFileLock) -> None:
-        self._thread_lock = thread_lock
-        self._file_lock = file_lock
 
-    def __enter__(self) -> None:
-        self._thread_lock.acquire()
-        try:
-            self._file_lock.acquire()
-        except filelock.Timeout:
-            self._thread_lock.release()
-            raise TemporaryVenueError(
-                "another process has held the rate-limit lock too long"
-            ) from None
-        except BaseException:
-            self._thread_lock.release()
-            raise
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._file_lock.release()
-        self._thread_lock.release()
+def _locked(state_file: Path, timeout_seconds: float) -> AbstractContextManager[None]:
+    """The state file's lock, shared by threads and processes; held too long: a retryable error."""
+    return locked(
+        state_file.with_name(state_file.name + ".lock"),
+        timeout_seconds=timeout_seconds,
+        timeout_error=lambda _path: TemporaryVenueError(
+            "another process has held the rate-limit lock too long"
+        ),
+    )

@@ -36,7 +36,8 @@ def current_revisions(engine: Engine) -> frozenset[str]:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every pending migration (``krakked db upgrade``)."""
+    """Apply every pending migration (``krakked db upgrade``); refuse a newer database."""
+    _refuse_unknown_revisions(current_revisions(engine))
     command.upgrade(alembic_config(engine), "heads")
 
 
@@ -46,6 +47,14 @@ def check_schema(engine: Engine) -> None:
     heads = head_revisions()
     if current == heads:
         return
+    _refuse_unknown_revisions(current)
+    raise DatabaseVersionError(
+        f"the database schema is at {_show(current)}, this code needs {_show(heads)}: "
+        "run `krakked db upgrade`"
+    )
+
+
+def _refuse_unknown_revisions(current: frozenset[str]) -> None:
     known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     unknown = sorted(current - known)
     if unknown:
@@ -53,10 +62,6 @@ def check_schema(engine: Engine) -> None:
             f"the database has schema revision(s) {', '.join(unknown)} that this code does not "
             "know: it was written by a newer Krakked. Upgrade Krakked, or use another database"
         )
-    raise DatabaseVersionError(
-        f"the database schema is at {_show(current)}, this code needs {_show(heads)}: "
-        "run `krakked db upgrade`"
-    )
 
 
 def _show(revisions: frozenset[str]) -> str:

@@ -135,14 +135,26 @@ class MarketDataAPI:
         return [bar for bar in self._with_live(pair, timeframe, stored) if bar.time >= since_ts]
 
     def _with_live(self, pair: str, timeframe: str, stored: list[Bar]) -> list[Bar]:
-        """Append the closed bars the sidecar published after the newest stored one."""
+        """Append the closed bars the sidecar published after the newest stored one.
+
+        Only a contiguous run is appended: each live bar must open exactly one interval after
+        the previous bar. At the first hole the join stops, so a missing bar is never hidden
+        (the series ends before it and ``get_ohlc`` may say InsufficientDataError instead).
+        """
         seconds = timeframe_seconds(timeframe)
         newest = stored[-1].time if stored else self._store.newest_time(pair, timeframe)
         now = int(self._clock.now().timestamp())
         since = newest if newest is not None else now - 2 * seconds * 720
         published = self._live.closed_bars_since(pair, timeframe, since)
         fresh = [bar for bar in published if bar.time + seconds <= now and bar.time % seconds == 0]
-        return stored + fresh
+        joined: list[Bar] = []
+        previous = newest
+        for bar in fresh:
+            if previous is not None and bar.time != previous + seconds:
+                break
+            joined.append(bar)
+            previous = bar.time
+        return stored + joined
 
     def _check_known(self, pair: str, timeframe: str) -> None:
         timeframe_seconds(timeframe)

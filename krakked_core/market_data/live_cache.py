@@ -1,11 +1,17 @@
 """The sidecar's in-memory live cache: latest tickers, running bars, and closed-bar detection.
 
 Kraken's OHLC channel has no "closed" flag. A bar is closed when a message for a later
-``interval_begin`` arrives, or when its end time (plus a small grace for late trades) passes.
-Each closed bar is handed out once; updates for a bar already closed are counted and ignored.
-The cache is not thread-safe: the sidecar's event loop owns it.
+``interval_begin`` arrives, or when its end time (plus a small grace for late trades) passes —
+but not by the clock while its channel has no live data (socket down, silent channel in REST
+fallback: ``drain(hold=...)``), since its values may then be partial.
+
+Each closed bar is handed out once. Later updates for it are counted and ignored, except a
+*revision*: the exchange's settled view of the candle (a subscription snapshot, a committed REST
+row) that differs from what was handed out replaces it and is handed out again (the live store
+upserts it). The cache is not thread-safe: the sidecar's event loop owns it.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,6 +20,8 @@ from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, TickerSnapshot
 
 BarKey = tuple[str, str]  # (canonical pair, timeframe)
 KeyedBar = tuple[str, str, Bar]  # (canonical pair, timeframe, bar)
+# How many intervals before the newest closed bar a revision may reach (REST polls ask for 3).
+REVISION_WINDOW_BARS = 10
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class LiveBatch:
 class _BarState:
     running: dict[BarKey, Bar] = field(default_factory=dict)
     closed_through: dict[BarKey, int] = field(default_factory=dict)  # newest closed bar time
+    handed_out: dict[BarKey, dict[int, Bar]] = field(default_factory=dict)  # recent closed bars
     pending_closed: list[KeyedBar] = field(default_factory=list)
     dirty: set[BarKey] = field(default_factory=set)
 
@@ -47,6 +56,7 @@ class LiveCache:
         self._dirty_tickers: set[str] = set()
         self._bars = _BarState()
         self.late_updates = 0  # updates for bars already closed (ignored)
+        self.revisions = 0  # closed bars replaced by the exchange's settled values
 
     # --- writers (the WS client and the REST fallback) -----------------------------------
 
@@ -58,15 +68,20 @@ class LiveCache:
         self._tickers[snapshot.pair] = snapshot
         self._dirty_tickers.add(snapshot.pair)
 
-    def on_bar(self, pair: str, timeframe: str, bar: Bar) -> None:
-        """Take a candle update; a later candle closes the running one."""
+    def on_bar(self, pair: str, timeframe: str, bar: Bar, *, revise: bool = False) -> None:
+        """Take a candle update; a later candle closes the running one.
+
+        ``revise``: the candle is the exchange's settled view (snapshot or committed REST row);
+        for a bar already closed it replaces what was handed out, if different.
+        """
         if timeframe not in TIMEFRAME_SECONDS:
             raise ValueError(f"unknown timeframe {timeframe!r}")
         key = (pair, timeframe)
         state = self._bars
         closed_through = state.closed_through.get(key)
         if closed_through is not None and bar.time <= closed_through:
-            self.late_updates += 1
+            if not (revise and self._revise(key, bar, closed_through)):
+                self.late_updates += 1
             return
         running = state.running.get(key)
         if running is not None and bar.time < running.time:
@@ -93,13 +108,14 @@ class LiveCache:
 
     # --- batching -------------------------------------------------------------------------
 
-    def drain(self) -> LiveBatch:
-        """Close bars whose time is up, and hand out everything changed since the last drain."""
-        self._close_expired(self._clock.now())
+    def drain(self, hold: Collection[BarKey] = ()) -> LiveBatch:
+        """Close bars whose time is up (except those of ``hold``: keys without live data), and
+        hand out everything changed since the last drain."""
+        self._close_expired(self._clock.now(), hold)
         state = self._bars
         batch = LiveBatch(
             tickers=tuple(self._tickers[pair] for pair in sorted(self._dirty_tickers)),
-            closed_bars=tuple(state.pending_closed),
+            closed_bars=_latest_versions(state.pending_closed),
             running_bars=tuple(
                 (*key, state.running[key]) for key in sorted(state.dirty) if key in state.running
             ),
@@ -118,16 +134,39 @@ class LiveCache:
     def _close(self, key: BarKey, bar: Bar) -> None:
         state = self._bars
         state.pending_closed.append((*key, bar))
-        state.closed_through[key] = max(bar.time, state.closed_through.get(key, bar.time))
+        closed_through = max(bar.time, state.closed_through.get(key, bar.time))
+        state.closed_through[key] = closed_through
+        recent = state.handed_out.setdefault(key, {})
+        recent[bar.time] = bar
+        oldest = closed_through - REVISION_WINDOW_BARS * TIMEFRAME_SECONDS[key[1]]
+        for time in [t for t in recent if t < oldest]:
+            del recent[time]
 
-    def _close_expired(self, now: datetime) -> None:
+    def _revise(self, key: BarKey, bar: Bar, closed_through: int) -> bool:
+        """Hand out ``bar`` again if it settles a recent closed bar differently (or fills one
+        never seen); False when it is too old or changes nothing."""
+        if bar.time < closed_through - REVISION_WINDOW_BARS * TIMEFRAME_SECONDS[key[1]]:
+            return False
+        if self._bars.handed_out.get(key, {}).get(bar.time) == bar:
+            return False
+        self.revisions += 1
+        self._close(key, bar)
+        return True
+
+    def _close_expired(self, now: datetime, hold: Collection[BarKey] = ()) -> None:
         now_ts = now.timestamp()
         expired = [
             key
             for key, bar in self._bars.running.items()
-            if now_ts >= bar.time + TIMEFRAME_SECONDS[key[1]] + self._grace
+            if now_ts >= bar.time + TIMEFRAME_SECONDS[key[1]] + self._grace and key not in hold
         ]
         for key in expired:
             bar = self._bars.running.pop(key)
             self._bars.dirty.discard(key)
             self._close(key, bar)
+
+
+def _latest_versions(bars: list[KeyedBar]) -> tuple[KeyedBar, ...]:
+    """One entry per closed bar, its latest version (a revision replaces the first close)."""
+    latest = {(pair, tf, bar.time): (pair, tf, bar) for pair, tf, bar in bars}
+    return tuple(latest.values())

@@ -1,14 +1,17 @@
 """REST polling for live data the WebSocket does not deliver (silent channels, long outages).
 
 Kraken's known failure: a subscription is acknowledged, heartbeats keep coming, and no data
-does. The WS client marks such channels; this poller fetches them from REST (``Ticker`` for all
-of them in one call, ``OHLC`` per pair and timeframe) and feeds the same sink as the socket.
-REST calls are blocking (the shared rate limiter paces them) and run in a worker thread.
+does. The WS client marks such channels; this poller fetches them from REST and feeds the same
+sink as the socket. Each poll makes one ``Ticker`` call for every pair needing it, then at most
+``ohlc_per_poll`` ``OHLC`` calls (one per pair and timeframe), the least recently polled first:
+at one public call a second, a long outage of a large universe still refreshes every ticker each
+cycle, and every live bar in turn. REST calls are blocking (the shared rate limiter paces them)
+and run in a worker thread.
 """
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 # How many intervals back an OHLC poll asks for: the running bar and the one(s) it closed.
 _OHLC_LOOKBACK_INTERVALS = 3
+OHLC_PER_POLL = 3  # OHLC calls per poll cycle (round-robin over the keys needing REST)
 
 
 class LiveSink(Protocol):
@@ -29,7 +33,9 @@ class LiveSink(Protocol):
 
     def on_ticker(self, snapshot: TickerSnapshot) -> None: ...
 
-    def on_bar(self, pair: str, timeframe: str, bar: Bar) -> None: ...
+    def on_bar(self, pair: str, timeframe: str, bar: Bar, *, revise: bool = False) -> None:
+        """Take a candle; ``revise``: it is the exchange's settled view (snapshot, REST)."""
+        ...
 
 
 class RestMarketData(Protocol):
@@ -44,7 +50,7 @@ class RestMarketData(Protocol):
 
 @dataclass
 class FallbackCounters:
-    polls: int = 0  # REST calls made
+    polls: int = 0  # REST calls completed (answered or failed)
     errors: int = 0  # REST calls that failed
 
 
@@ -52,39 +58,62 @@ class RestFallback:
     """Poll REST for the given pairs/timeframes and feed the results to ``sink``."""
 
     def __init__(
-        self, rest: RestMarketData, pairs: Sequence[PairMetadata], clock: Clock, sink: LiveSink
+        self,
+        rest: RestMarketData,
+        pairs: Sequence[PairMetadata],
+        clock: Clock,
+        sink: LiveSink,
+        *,
+        ohlc_per_poll: int = OHLC_PER_POLL,
     ) -> None:
+        if ohlc_per_poll < 1:
+            raise ValueError("ohlc_per_poll must be at least 1")
         self._rest = rest
         self._clock = clock
         self._sink = sink
-        # Kraken answers Ticker keyed by the legacy name (XXBTZUSD), sometimes by the altname.
-        self._canonical: Mapping[str, str] = {
-            name: meta.canonical for meta in pairs for name in (meta.raw_name, meta.canonical)
-        }
+        self._ohlc_per_poll = ohlc_per_poll
+        self._canonical: Mapping[str, str] = {}
+        self.set_pairs(pairs)
+        self._ohlc_polled: dict[tuple[str, str], int] = {}  # key → poll cycle it was last fetched
+        self._cycle = 0
         self.counters = FallbackCounters()
         self.rest_ok: bool | None = None  # None: not tried yet
 
+    def set_pairs(self, pairs: Sequence[PairMetadata]) -> None:
+        """The pairs REST answers are mapped back to (the universe may change while running)."""
+        # Kraken answers Ticker keyed by the legacy name (XXBTZUSD), sometimes by the altname.
+        self._canonical = {
+            name: meta.canonical for meta in pairs for name in (meta.raw_name, meta.canonical)
+        }
+
     async def poll(self, ticker_pairs: Sequence[str], ohlc_keys: Sequence[tuple[str, str]]) -> None:
-        """Fetch tickers of ``ticker_pairs`` and the live bars of ``(pair, timeframe)`` keys."""
+        """Fetch tickers of ``ticker_pairs`` (one call) and the live bars of a few of the
+        ``(pair, timeframe)`` keys, those polled longest ago first."""
+        self._cycle += 1
         if ticker_pairs:
             result = await self._call("Ticker", self._rest.ticker, list(ticker_pairs))
             if result is not None:
-                self._feed_tickers(result)
-        for pair, timeframe in ohlc_keys:
+                self._feed("Ticker", self._feed_tickers, result)
+        for pair, timeframe in self._next_ohlc_keys(ohlc_keys):
+            self._ohlc_polled[(pair, timeframe)] = self._cycle
             since = int(self._clock.now().timestamp())
             since -= _OHLC_LOOKBACK_INTERVALS * TIMEFRAME_SECONDS[timeframe]
             result = await self._call(
                 "OHLC", self._rest.ohlc, pair, KRAKEN_INTERVAL[timeframe], since
             )
             if result is not None:
-                self._feed_ohlc(pair, timeframe, result)
+                self._feed("OHLC", self._feed_ohlc, pair, timeframe, result)
+
+    def _next_ohlc_keys(self, keys: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Round-robin: the ``ohlc_per_poll`` keys fetched longest ago (never fetched first)."""
+        order = sorted(dict.fromkeys(keys), key=lambda key: (self._ohlc_polled.get(key, 0), key))
+        return order[: self._ohlc_per_poll]
 
     async def probe(self) -> None:
         """Check that REST answers at all (for the feed status)."""
         await self._call("Time", self._rest.server_time)
 
     async def _call(self, what: str, fn: Any, *args: Any) -> Any:
-        self.counters.polls += 1
         try:
             result = await asyncio.to_thread(fn, *args)
         except VenueError as exc:
@@ -92,8 +121,18 @@ class RestFallback:
             self.rest_ok = False
             logger.warning("REST %s failed: %s", what, exc, extra={"error": type(exc).__name__})
             return None
+        finally:
+            self.counters.polls += 1  # counted once done, so a reader sees its effect
         self.rest_ok = True
         return result
+
+    def _feed(self, what: str, feed: Callable[..., None], *args: Any) -> None:
+        """Hand a REST answer to the sink; an answer of the wrong shape is logged, not fatal."""
+        try:
+            feed(*args)
+        except (TypeError, ValueError) as exc:  # ValidationError is a ValueError
+            self.counters.errors += 1
+            logger.warning("REST %s answer unusable: %s", what, str(exc)[:200])
 
     def _feed_tickers(self, result: Any) -> None:
         now = self._clock.now()
@@ -115,7 +154,7 @@ class RestFallback:
 
     def _feed_ohlc(self, pair: str, timeframe: str, result: Any) -> None:
         page = parse_ohlc(result)
-        for bar in page.bars:
-            self._sink.on_bar(pair, timeframe, bar)
+        for bar in page.bars:  # committed candles: they settle what the socket left partial
+            self._sink.on_bar(pair, timeframe, bar, revise=True)
         if page.running is not None:
             self._sink.on_bar(pair, timeframe, page.running)

@@ -329,13 +329,29 @@ def _merge_ranges(ranges: list[Coverage]) -> list[Coverage]:
 def _atomic_write_parquet(frame: pl.DataFrame, path: Path) -> None:
     with _temp_beside(path) as temp:
         frame.write_parquet(temp)
-        os.replace(temp, path)
+        _replace_durably(temp, path)
 
 
 def _atomic_write_text(text: str, path: Path) -> None:
     with _temp_beside(path) as temp:
         temp.write_text(text, encoding="utf-8")
-        os.replace(temp, path)
+        _replace_durably(temp, path)
+
+
+def _replace_durably(temp: Path, path: Path) -> None:
+    """Rename ``temp`` over ``path`` so that a crash or power loss leaves the old file or the
+    whole new one: the data reaches the disk before the rename, the rename before we return."""
+    _fsync(temp, os.O_RDONLY)
+    os.replace(temp, path)
+    _fsync(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+
+
+def _fsync(path: Path, flags: int) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @contextmanager

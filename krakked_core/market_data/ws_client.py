@@ -6,7 +6,9 @@
 - Channel watchdog: Kraken can acknowledge a subscription and then send nothing while heartbeats
   flow. A (channel, pair[, timeframe]) without data for ``silent_channel_seconds`` is
   resubscribed and served from REST until WebSocket data flows again.
-- A malformed or unknown frame is counted, logged once per kind, and skipped.
+- A malformed or unknown frame (or one unusable item of a frame) is counted, logged once per
+  kind, and skipped; it never stops the client.
+- ``set_pairs`` changes the streamed pairs while running (subscribe/unsubscribe the difference).
 
 Symbols are translated only through ``market_data.universe`` (``BTC/USD`` ↔ ``XBT/USD``);
 everything handed to the sink speaks canonical pairs (``XBTUSD``).
@@ -18,11 +20,12 @@ import itertools
 import json
 import logging
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
@@ -46,6 +49,9 @@ from krakked_core.model.pairs import PairMetadata
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.25  # how often the watchdogs look, and how fast a stop is noticed
+# Ticker updates on best-bid/offer changes too, not only on trades (Kraken's default), so bid and
+# ask stay current on quiet pairs.
+TICKER_EVENT_TRIGGER = "bbo"
 _TIMEFRAME_OF_INTERVAL = {minutes: tf for tf, minutes in KRAKEN_INTERVAL.items()}
 
 
@@ -86,6 +92,7 @@ class WsCounters:
     connection_errors: int = 0
     subscription_errors: int = 0
     resubscribes: int = 0  # silent channels resubscribed
+    channel_scans: int = 0  # runs of the channel watchdog (at most one per tick)
 
     @property
     def errors(self) -> int:
@@ -102,7 +109,9 @@ class _Request:
 @dataclass
 class _Connection:
     ws: ClientConnection
+    opened_at: datetime
     last_frame_at: datetime
+    next_scan_at: datetime
     requests: dict[int, _Request] = field(default_factory=dict)
 
 
@@ -133,15 +142,17 @@ class KrakenWsClient:
         self._sink = sink
         self._fallback = fallback
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
-        self._v2_symbol = {meta.canonical: ws_v2_symbol(meta.ws_symbol) for meta in pairs}
-        self._by_wsname = {meta.ws_symbol: meta.canonical for meta in pairs}
         unknown = sorted(set(timeframes) - set(KRAKEN_INTERVAL))
         if unknown:
             raise ValueError(f"unknown timeframe(s): {', '.join(unknown)}")
-        self._keys = [ChannelKey("ticker", meta.canonical) for meta in pairs] + [
-            ChannelKey("ohlc", meta.canonical, tf) for meta in pairs for tf in timeframes
-        ]
-        self._states = {key: _ChannelState() for key in self._keys}
+        self._timeframes = tuple(timeframes)
+        self._v2_symbol: dict[str, str] = {}
+        self._by_wsname: dict[str, str] = {}
+        self._retired: set[str] = set()  # wsnames unsubscribed by set_pairs: their data is dropped
+        self._keys: list[ChannelKey] = []
+        self._states: dict[ChannelKey, _ChannelState] = {}
+        self._add_pairs(pairs)
+        self._conn: _Connection | None = None
         self._req_ids = itertools.count(1)
         self._logged_kinds: set[str] = set()
         self._started_at = clock.now()
@@ -166,6 +177,76 @@ class KrakenWsClient:
 
     def fallback_keys(self) -> frozenset[ChannelKey]:
         return frozenset(key for key, st in self._states.items() if st.in_fallback)
+
+    def held_bar_keys(self) -> frozenset[tuple[str, str]]:
+        """``(pair, timeframe)`` whose running bar must not be closed by the clock.
+
+        Those without live WebSocket data: all while disconnected; otherwise the channels in
+        REST fallback and those without data since the socket (re)opened. Their bars close when
+        a later bar arrives (snapshot or REST), which carries the complete values.
+        """
+        conn = self._conn
+        return frozenset(
+            (key.pair, key.timeframe)
+            for key, st in self._states.items()
+            if key.timeframe is not None
+            and (
+                conn is None
+                or not self.connected
+                or st.in_fallback
+                or st.last_data_at is None
+                or st.last_data_at < conn.opened_at
+            )
+        )
+
+    # --- changing the pairs -----------------------------------------------------------------
+
+    async def set_pairs(self, pairs: Sequence[PairMetadata]) -> None:
+        """Stream exactly ``pairs`` from now on: subscribe the new, unsubscribe the dropped."""
+        wanted = {meta.canonical for meta in pairs}
+        removed = [key for key in self._keys if key.pair not in wanted]
+        added = self._add_pairs([meta for meta in pairs if meta.canonical not in self._v2_symbol])
+        conn = self._conn if self.connected else None
+        try:
+            if removed and conn is not None:
+                await self._send_grouped(conn, "unsubscribe", removed)
+            self._drop_keys(removed)
+            if added and conn is not None:
+                await self._subscribe(conn, added)
+        except (OSError, WebSocketException) as exc:
+            # The socket is going down; the next connection subscribes the new set anyway.
+            self._drop_keys(removed)
+            logger.info("pair change not sent (%s): applies on reconnect", _describe(exc))
+        if added or removed:
+            logger.info(
+                "pairs changed: %d added, %d removed",
+                len({key.pair for key in added}),
+                len({key.pair for key in removed}),
+            )
+
+    def _add_pairs(self, pairs: Sequence[PairMetadata]) -> list[ChannelKey]:
+        added: list[ChannelKey] = []
+        for meta in pairs:
+            self._v2_symbol[meta.canonical] = ws_v2_symbol(meta.ws_symbol)
+            self._by_wsname[meta.ws_symbol] = meta.canonical
+            self._retired.discard(meta.ws_symbol)
+            added.append(ChannelKey("ticker", meta.canonical))
+            added.extend(ChannelKey("ohlc", meta.canonical, tf) for tf in self._timeframes)
+        self._keys.extend(added)
+        self._states.update({key: _ChannelState() for key in added})
+        return added
+
+    def _drop_keys(self, keys: Sequence[ChannelKey]) -> None:
+        gone = {key.pair for key in keys}
+        self._keys = [key for key in self._keys if key.pair not in gone]
+        for key in keys:
+            self._states.pop(key, None)
+        for wsname, pair in list(self._by_wsname.items()):
+            if pair in gone:
+                del self._by_wsname[wsname]
+                self._retired.add(wsname)
+        for pair in gone:
+            self._v2_symbol.pop(pair, None)
 
     # --- running --------------------------------------------------------------------------
 
@@ -211,10 +292,12 @@ class KrakenWsClient:
         """One connection: subscribe everything, then read until stop or failure."""
         got_data = False
         async with connect(self._url, open_timeout=self._config.heartbeat_timeout_seconds) as ws:
-            conn = _Connection(ws=ws, last_frame_at=self._clock.now())
+            opened = self._clock.now()
+            conn = _Connection(ws=ws, opened_at=opened, last_frame_at=opened, next_scan_at=opened)
+            self._conn = conn
             self.connected = True
             logger.info("WebSocket connected", extra={"url": self._url})
-            await self._subscribe(conn, self._keys)
+            await self._subscribe(conn, list(self._keys))
             while not stop.is_set():
                 raw = await _recv(ws, TICK_SECONDS)
                 now = self._clock.now()
@@ -224,7 +307,9 @@ class KrakenWsClient:
                 timeout = timedelta(seconds=self._config.heartbeat_timeout_seconds)
                 if now - conn.last_frame_at > timeout:
                     raise _SilentSocketError(f"no frame for {timeout.total_seconds():g}s")
-                await self._watch_channels(conn, now)
+                if now >= conn.next_scan_at:  # once per tick, not after every frame
+                    conn.next_scan_at = now + timedelta(seconds=TICK_SECONDS)
+                    await self._watch_channels(conn, now)
         return got_data
 
     # --- subscriptions --------------------------------------------------------------------
@@ -238,9 +323,12 @@ class KrakenWsClient:
         groups: dict[tuple[str, str | None], list[str]] = {}
         now = self._clock.now()
         for key in keys:
+            state = self._states.get(key)
+            if state is None:  # dropped by set_pairs meanwhile
+                continue
             groups.setdefault((key.channel, key.timeframe), []).append(key.pair)
             if method == "subscribe":
-                self._states[key].subscribed_at = now
+                state.subscribed_at = now
         size = self._config.subscribe_batch_size
         for (channel, timeframe), pairs in groups.items():
             for start in range(0, len(pairs), size):
@@ -248,13 +336,15 @@ class KrakenWsClient:
                 await self._send_request(conn, method, _Request(channel, timeframe, batch))
 
     async def _send_request(self, conn: _Connection, method: str, request: _Request) -> None:
+        symbols = [self._v2_symbol[pair] for pair in request.pairs if pair in self._v2_symbol]
+        if not symbols:
+            return
         req_id = next(self._req_ids)
-        params: dict[str, Any] = {
-            "channel": request.channel,
-            "symbol": [self._v2_symbol[pair] for pair in request.pairs],
-        }
+        params: dict[str, Any] = {"channel": request.channel, "symbol": symbols}
         if request.timeframe is not None:
             params["interval"] = KRAKEN_INTERVAL[request.timeframe]
+        if request.channel == "ticker" and method == "subscribe":
+            params["event_trigger"] = TICKER_EVENT_TRIGGER
         conn.requests[req_id] = request
         await conn.ws.send(json.dumps({"method": method, "params": params, "req_id": req_id}))
         logger.debug("%s %s %s", method, request.channel, params["symbol"])
@@ -291,6 +381,7 @@ class KrakenWsClient:
 
     async def _watch_channels(self, conn: _Connection, now: datetime) -> None:
         """Resubscribe channels acknowledged but silent, and send them to the REST fallback."""
+        self.counters.channel_scans += 1
         limit = timedelta(seconds=self._config.silent_channel_seconds)
         silent = []
         for key, state in self._states.items():
@@ -319,11 +410,12 @@ class KrakenWsClient:
         message = parse_ws_message(raw)
         if isinstance(message, TickerMessage):
             for ticker in message.items:
-                self._on_ticker(ticker, now)
+                self._guarded("malformed_ticker", self._on_ticker, ticker, now)
             return True
         if isinstance(message, OhlcMessage):
+            snapshot = message.type == "snapshot"
             for candle in message.items:
-                self._on_ohlc(candle, now)
+                self._guarded("malformed_ohlc", self._on_ohlc, candle, now, snapshot)
             return True
         if isinstance(message, SubscriptionAck):
             self._on_ack(conn, message)
@@ -332,6 +424,13 @@ class KrakenWsClient:
         elif isinstance(message, Unparsed):
             self._skip(message)
         return False
+
+    def _guarded(self, kind: str, handle: Callable[..., None], *args: Any) -> None:
+        """Handle one data item; an item our models refuse is skipped, never fatal."""
+        try:
+            handle(*args)
+        except (ValueError, ValidationError) as exc:
+            self._skip(Unparsed(kind, f"{type(exc).__name__}: {exc}"))
 
     def _on_status(self, message: StatusMessage) -> None:
         if message.system != self.exchange_system:
@@ -343,27 +442,25 @@ class KrakenWsClient:
         pair = self._canonical(item.symbol)
         if pair is None:
             return
-        self._data_arrived(ChannelKey("ticker", pair), now)
-        self._sink.on_ticker(
-            TickerSnapshot(
-                pair=pair,
-                bid=item.bid,
-                ask=item.ask,
-                last=item.last,
-                volume_24h=item.volume,
-                vwap_24h=item.vwap,
-                updated_at=now,
-            )
+        snapshot = TickerSnapshot(
+            pair=pair,
+            bid=item.bid,
+            ask=item.ask,
+            last=item.last,
+            volume_24h=item.volume,
+            vwap_24h=item.vwap,
+            updated_at=now,
         )
+        self._data_arrived(ChannelKey("ticker", pair), now)
+        self._sink.on_ticker(snapshot)
 
-    def _on_ohlc(self, item: WsOhlcItem, now: datetime) -> None:
+    def _on_ohlc(self, item: WsOhlcItem, now: datetime, snapshot: bool) -> None:
         pair = self._canonical(item.symbol)
         timeframe = _TIMEFRAME_OF_INTERVAL.get(item.interval)
         if pair is None or timeframe is None:
             if timeframe is None:
                 self._skip(Unparsed("unknown_interval", f"ohlc interval {item.interval}"))
             return
-        self._data_arrived(ChannelKey("ohlc", pair, timeframe), now)
         bar = Bar(
             time=int(item.interval_begin.timestamp()),
             open=float(item.open),
@@ -374,7 +471,10 @@ class KrakenWsClient:
             volume=float(item.volume),
             count=item.trades,
         )
-        self._sink.on_bar(pair, timeframe, bar)
+        self._data_arrived(ChannelKey("ohlc", pair, timeframe), now)
+        # A snapshot (after a (re)subscribe) carries the candle as the exchange has it: it may
+        # revise a bar the cache already closed from partial updates.
+        self._sink.on_bar(pair, timeframe, bar, revise=snapshot)
 
     def _data_arrived(self, key: ChannelKey, now: datetime) -> None:
         self.counters.data_items += 1
@@ -388,10 +488,11 @@ class KrakenWsClient:
 
     def _canonical(self, symbol: str) -> str | None:
         try:
-            pair = self._by_wsname.get(wsname_from_v2(symbol))
+            wsname: str | None = wsname_from_v2(symbol)
         except ValueError:
-            pair = None
-        if pair is None:
+            wsname = None
+        pair = self._by_wsname.get(wsname) if wsname is not None else None
+        if pair is None and wsname not in self._retired:  # data after an unsubscribe: expected
             self._skip(Unparsed("unknown_symbol", f"symbol {symbol!r} is not subscribed"))
         return pair
 

@@ -69,6 +69,9 @@ class Page(Generic[T]):
     items: tuple[T, ...]
     count: int
     skipped: int = 0  # malformed rows logged and left out
+    # When each left-out row happened (None: not even its time could be read). The sync keeps
+    # its high-water mark before them so they are read again, never passed over for good.
+    skipped_times: tuple[datetime | None, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -56,3 +56,14 @@ def round_basis(value: Decimal) -> Decimal:
     """
     with localcontext(prec=ACCOUNTING_PRECISION):
         return value.quantize(INTERNAL_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def decimal_text(value: Decimal) -> str:
+    """Every significant digit of ``value``, no exponent, no trailing zeros: ``100``, ``-0.074``.
+
+    Works on the string (not ``normalize()``), so no context precision can round a digit away.
+    """
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text

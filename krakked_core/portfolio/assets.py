@@ -66,15 +66,20 @@ def root(code: str) -> str:
 def split_pair(name: str, known: Mapping[str, tuple[str, str]] | None = None) -> tuple[str, str]:
     """Split a Kraken pair name (``XXBTZUSD``, ``XBTUSDT``, ``SOLUSD``) into normalized codes.
 
-    ``known`` (raw or canonical name → (base, quote)) wins when given; otherwise the name is split
-    at the longest known quote suffix.
+    ``known`` (raw or canonical name → (base, quote), from ``AssetPairs``) wins when given. The
+    fallback guesses from the ending: a legacy quote code (``ZUSD``, ``XXBT``) only after a legacy
+    or currency base code (``XXBTZUSD``, ``USDTZUSD``), so ``XTZUSD`` is XTZ/USD, not XT/ZUSD.
     """
     name = name.strip().upper().replace("/", "")
     if known and name in known:
         return known[name]
     for quote in _QUOTES:
-        if name.endswith(quote) and len(name) > len(quote):
-            return normalize(name[: -len(quote)]), normalize(quote)
+        base = name[: -len(quote)]
+        if not name.endswith(quote) or not base:
+            continue
+        if quote in LEGACY_ASSET_CODES and base not in LEGACY_ASSET_CODES and base not in _QUOTES:
+            continue
+        return normalize(base), normalize(quote)
     raise ValueError(f"cannot split pair name {name!r} into base and quote")
 
 

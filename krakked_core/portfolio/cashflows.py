@@ -1,6 +1,7 @@
 """Ledger entries that are not trades → cash flows: they move equity, never trading PnL."""
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from krakked_core.model.account import LedgerEntry
@@ -23,9 +24,11 @@ _TYPES: dict[str, CashFlowType] = {
     "sale": "conversion",
 }
 TRADE_TYPES = frozenset({"trade"})
+# Kraken Earn rows: only ``reward`` is income; the rest move units between spot and its variants.
+_EARN_MOVES = frozenset({"allocation", "deallocation", "autoallocation", "migration"})
 
-# Price an inflow in USD: (asset, amount) → value, or None when no price is known.
-Valuer = Callable[[str, Decimal], Decimal | None]
+# Price an inflow in USD at its time: (asset, amount, time) → value, or None when not known.
+Valuer = Callable[[str, Decimal, datetime], Decimal | None]
 
 
 def is_cash_flow(entry: LedgerEntry) -> bool:
@@ -33,11 +36,13 @@ def is_cash_flow(entry: LedgerEntry) -> bool:
 
 
 def cash_flow_type(entry: LedgerEntry) -> CashFlowType:
+    if entry.type in ("earn", "staking") and entry.subtype in _EARN_MOVES:
+        return "transfer"
     return _TYPES.get(entry.type, "other")
 
 
 def to_cash_flows(entries: Iterable[LedgerEntry], value: Valuer) -> list[CashFlowRecord]:
-    """Build the cash-flow records of the non-trade entries; inflows are valued now."""
+    """Build the cash-flow records of the non-trade entries; inflows valued at their time."""
     records = []
     for entry in entries:
         if not is_cash_flow(entry):
@@ -52,7 +57,7 @@ def to_cash_flows(entries: Iterable[LedgerEntry], value: Valuer) -> list[CashFlo
                 fee=entry.fee,
                 type=cash_flow_type(entry),
                 note=_note(entry),
-                value_usd=value(entry.asset, net) if net > 0 else None,
+                value_usd=value(entry.asset, net, entry.time) if net > 0 else None,
                 refid=entry.refid or None,
             )
         )

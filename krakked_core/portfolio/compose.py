@@ -12,6 +12,7 @@ from krakked_core.errors import DataError, NoCredentialsError
 from krakked_core.market_data.api import build_market_data_api
 from krakked_core.model.account import AccountBalances, ExchangeOrder, LedgerEntry, Page, TradeFill
 from krakked_core.paths import AppPaths
+from krakked_core.portfolio.history import KrakenHistoricalPrices
 from krakked_core.portfolio.kraken_account import KrakenAccountSource, KrakenTickerPrices
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
@@ -69,9 +70,11 @@ def build_portfolio_service(
     *,
     clock: Clock | None = None,
 ) -> PortfolioService:
-    """Kraken (or the sandbox at ``exchange.rest_url``) for history; live cache then REST prices."""
+    """Kraken (or the sandbox at ``exchange.rest_url``) for history, pair names (AssetPairs)
+    and prices at past events (OHLC); live cache then REST for current prices."""
     clock = clock or SystemClock()
     client = build_rest_client(config, paths, credentials, clock=clock)
+    # KrakenAccountSource reads AssetPairs for the pair → (base, quote) map itself.
     account: AccountSource = KrakenAccountSource(client) if credentials else NoAccount()
     market = build_market_data_api(config, paths, engine, clock=clock, client=client)
     return PortfolioService(
@@ -80,4 +83,5 @@ def build_portfolio_service(
         account=account,
         prices=FirstAvailablePrice(market, KrakenTickerPrices(client)),
         clock=clock,
+        history=KrakenHistoricalPrices(client, clock),
     )

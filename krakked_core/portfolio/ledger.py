@@ -9,7 +9,15 @@ currency (USD) is cash. Hence, exactly: cash + Σ cost moves by realized PnL + n
 equity = cash + Σ cost + unrealized.
 
 Units the books cannot explain never make PnL: a disposal larger than the units held consumes
-what is held and records the rest under ``unexplained`` (the drift flag names the asset).
+what is held and records the rest under ``unexplained`` (the drift flag names the asset). Units
+held with no known cost (``unbased``) that are sold realize nothing either: their proceeds are
+kept per asset in ``realized_excluded`` and a warning is logged, so the gap is visible. Hence the
+identity in full: cash + Σ cost moves by realized + realized_excluded + net cash flows.
+
+Two cash-flow legs sharing a Kraken ``refid`` are one internal move, whatever their type: an
+outflow and an inflow of the same asset (spot ↔ ``.S``/``.F``/``.B``: earn, staking, transfer)
+carry the basis across; a ``spend``/``receive`` pair (a conversion) gives the inflow the USD basis
+of what was spent. Neither moves net cash flows.
 """
 
 import logging
@@ -63,6 +71,46 @@ class Disposal:
     basis: Decimal  # cost that left the books
     based_units: Decimal  # units that had a basis
     unexplained: Decimal  # units beyond what the books hold
+    unbased_units: Decimal = ZERO  # units held with no known cost
+
+
+STATE_VERSION = 2
+
+
+def trade_deltas(t: TradeEvent) -> tuple[Decimal, Decimal]:
+    """What a trade did to the base and quote balances, fees included."""
+    base_delta = t.volume if t.side == "buy" else -t.volume
+    quote_delta = -t.cost if t.side == "buy" else t.cost
+    base_delta -= t.fee if t.fee_asset == t.base else ZERO
+    quote_delta -= t.fee if t.fee_asset == t.quote else ZERO
+    return base_delta, quote_delta
+
+
+def trade_record(t: TradeEvent, pnl: Decimal, tag: str = MANUAL) -> RealizedPnLRecord:
+    """Contract §3.3 record of one applied trade."""
+    base_delta, quote_delta = trade_deltas(t)
+    return RealizedPnLRecord(
+        trade_id=t.trade_id,
+        order_id=t.order_txid,
+        pair=t.pair,
+        time=t.time,
+        side=t.side,
+        base_delta=base_delta,
+        quote_delta=quote_delta,
+        fee_asset=t.fee_asset,
+        fee_amount=t.fee,
+        fee_usd=t.fee_usd,
+        pnl_quote=pnl,
+        price=t.price,
+        strategy_tag=tag,
+    )
+
+
+def _transit_key(cf: CashFlowRecord, asset: str) -> str | None:
+    """Where the two legs of one internal move meet (None: not pairable)."""
+    if not cf.refid:
+        return None
+    return f"{cf.refid}|*" if cf.type == "conversion" else f"{cf.refid}|{asset}"
 
 
 @dataclass
@@ -77,10 +125,16 @@ class Ledger:
     realized_by_pair: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     fees_usd_by_pair: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     fees_by_asset: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    # By the traded pair's base asset (a position's own PnL and fees, whatever it was quoted in).
+    realized_by_asset: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    fees_usd_by_asset: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    # Proceeds of units sold with no known cost, per asset: outside realized PnL, but not hidden.
+    realized_excluded: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     unvalued_fee_trades: int = 0
     net_cash_flow_usd: Decimal = ZERO
     unexplained: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    # Outgoing legs of transfers, by "refid|asset": (units, basis) the incoming leg takes over.
+    # Outgoing legs of internal moves, by "refid|asset" ("refid|*" for conversions): (units,
+    # basis) the incoming leg takes over.
     in_transit: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     last_key: EventKey | None = None
     applied: int = 0  # events applied so far (the service checks it against the store)
@@ -113,36 +167,43 @@ class Ledger:
         give, get = (t.quote, t.base) if t.side == "buy" else (t.base, t.quote)
         give_qty, get_qty = (t.cost, t.volume) if t.side == "buy" else (t.volume, t.cost)
         out = self._dispose(give, give_qty, value, t.time)
-        if value is None and out.unexplained == 0 and out.based_units == give_qty:
-            # No USD price for the quote: the new units inherit the old units' basis.
-            self._acquire(get, get_qty, out.basis, t.time)
+        if value is None:
+            # No USD price for the quote: the new units inherit the old units' basis, share for
+            # share; what came from unbased or unexplained units has none.
+            based_qty = get_qty
+            if out.based_units != give_qty:
+                based_qty = round_basis(get_qty * out.based_units / give_qty)
+            self._acquire(get, based_qty, out.basis, t.time)
+            if based_qty < get_qty:
+                self._acquire(get, get_qty - based_qty, None, t.time)
         else:
             self._acquire(get, get_qty, value, t.time)
+            self._exclude_unbased(t, give, give_qty, value, out)
         pnl = out.gain - self._pay_fee(t)
         self.realized_total += pnl
         self.realized_by_pair[t.pair] += pnl
-        base_delta = t.volume if t.side == "buy" else -t.volume
-        quote_delta = -t.cost if t.side == "buy" else t.cost
-        base_delta -= t.fee if t.fee_asset == t.base else ZERO
-        quote_delta -= t.fee if t.fee_asset == t.quote else ZERO
-        return RealizedPnLRecord(
-            trade_id=t.trade_id,
-            order_id=t.order_txid,
-            pair=t.pair,
-            time=t.time,
-            side=t.side,
-            base_delta=base_delta,
-            quote_delta=quote_delta,
-            fee_asset=t.fee_asset,
-            fee_amount=t.fee,
-            fee_usd=t.fee_usd,
-            pnl_quote=pnl,
-            price=t.price,
-            strategy_tag=MANUAL,
+        self.realized_by_asset[t.base] += pnl
+        return trade_record(t, pnl)
+
+    def _exclude_unbased(
+        self, t: TradeEvent, asset: str, qty: Decimal, value: Decimal, out: Disposal
+    ) -> None:
+        """Proceeds of units with no cost basis: no PnL, but counted and said out loud."""
+        if out.unbased_units <= 0:
+            return
+        share = value if out.unbased_units == qty else round_basis(value * out.unbased_units / qty)
+        self.realized_excluded[asset] += share
+        logger.warning(
+            "trade %s sold %s %s with no known cost: %s USD of proceeds are not realized PnL",
+            t.trade_id,
+            out.unbased_units,
+            asset,
+            share,
+            extra={"asset": asset, "unbased": str(out.unbased_units), "proceeds": str(share)},
         )
 
     def _pay_fee(self, t: TradeEvent) -> Decimal:
-        """Dispose of the fee units; return the fee's USD cost net of any gain on those units."""
+        """Dispose of the fee units; return what they cost realized PnL (their known basis)."""
         if t.fee == 0:
             return ZERO
         self.fees_by_asset[t.fee_asset] += t.fee
@@ -153,25 +214,34 @@ class Ledger:
         else:
             charged = t.fee_usd
         self.fees_usd_by_pair[t.pair] += charged
-        return charged - out.gain
+        self.fees_usd_by_asset[t.base] += charged
+        # = charged − gain when every fee unit had a cost; units with none cost the books nothing
+        # (their value leaves equity, not the cost), so only the known cost is realized.
+        return out.basis
 
     def _apply_cash_flow(self, cf: CashFlowRecord) -> None:
         asset = root(cf.asset)
-        net = cf.net
-        transit_key = f"{cf.refid}|{asset}" if cf.type == "transfer" and cf.refid else None
-        if net > 0:
-            value = net if asset == self.base_currency else cf.value_usd
-            carried = self.in_transit.pop(transit_key, None) if transit_key else None
-            if carried is not None and carried[0] == net:
-                # The other leg of a move between variants (spot ↔ staking): keep the basis.
-                value = carried[1]
-            self._acquire(asset, net, value, cf.time)
-            self.net_cash_flow_usd += value if value is not None else ZERO
-        elif net < 0:
-            out = self._dispose(asset, -net, None, cf.time)
-            self.net_cash_flow_usd -= out.basis
-            if transit_key and out.unexplained == 0 and out.based_units == -net:
-                self.in_transit[transit_key] = (-net, out.basis)
+        if cf.net > 0:
+            self._cash_inflow(cf, asset, cf.net)
+        elif cf.net < 0:
+            self._cash_outflow(cf, asset, -cf.net)
+
+    def _cash_inflow(self, cf: CashFlowRecord, asset: str, qty: Decimal) -> None:
+        value = qty if asset == self.base_currency else cf.value_usd
+        key = _transit_key(cf, asset)
+        carried = self.in_transit.pop(key, None) if key else None
+        if carried is not None and (cf.type == "conversion" or carried[0] == qty):
+            # The other leg of an internal move or a conversion: it takes over the basis.
+            value = carried[1]
+        self._acquire(asset, qty, value, cf.time)
+        self.net_cash_flow_usd += value if value is not None else ZERO
+
+    def _cash_outflow(self, cf: CashFlowRecord, asset: str, qty: Decimal) -> None:
+        out = self._dispose(asset, qty, None, cf.time)
+        self.net_cash_flow_usd -= out.basis
+        key = _transit_key(cf, asset)
+        if key and out.unexplained == 0 and out.based_units == qty:
+            self.in_transit[key] = (qty, out.basis)
 
     # --- primitives ---------------------------------------------------------------------
 
@@ -217,12 +287,19 @@ class Ledger:
         if value is not None and based > 0:
             share = value if based == qty else round_basis(value * based / qty)
             gain = share - basis
-        return Disposal(gain=gain, basis=basis, based_units=based, unexplained=unexplained)
+        return Disposal(
+            gain=gain,
+            basis=basis,
+            based_units=based,
+            unexplained=unexplained,
+            unbased_units=from_unbased,
+        )
 
     # --- persistence (contract §7 save_state / load_state) ------------------------------
 
     def to_state(self) -> dict[str, Any]:
         return {
+            "version": STATE_VERSION,
             "base_currency": self.base_currency,
             "books": {
                 asset: {
@@ -239,6 +316,9 @@ class Ledger:
             "realized_by_pair": _strs(self.realized_by_pair),
             "fees_usd_by_pair": _strs(self.fees_usd_by_pair),
             "fees_by_asset": _strs(self.fees_by_asset),
+            "realized_by_asset": _strs(self.realized_by_asset),
+            "fees_usd_by_asset": _strs(self.fees_usd_by_asset),
+            "realized_excluded": _strs(self.realized_excluded),
             "unvalued_fee_trades": self.unvalued_fee_trades,
             "net_cash_flow_usd": str(self.net_cash_flow_usd),
             "unexplained": _strs(self.unexplained),
@@ -265,6 +345,9 @@ class Ledger:
         ledger.realized_by_pair.update(_decs(state["realized_by_pair"]))
         ledger.fees_usd_by_pair.update(_decs(state["fees_usd_by_pair"]))
         ledger.fees_by_asset.update(_decs(state["fees_by_asset"]))
+        ledger.realized_by_asset.update(_decs(state.get("realized_by_asset", {})))
+        ledger.fees_usd_by_asset.update(_decs(state.get("fees_usd_by_asset", {})))
+        ledger.realized_excluded.update(_decs(state.get("realized_excluded", {})))
         ledger.unvalued_fee_trades = int(state["unvalued_fee_trades"])
         ledger.net_cash_flow_usd = Decimal(state["net_cash_flow_usd"])
         ledger.unexplained.update(_decs(state["unexplained"]))

@@ -135,6 +135,9 @@ class EquityView:
 
     ``unvalued_assets`` name what is held but could not be priced (not counted in equity);
     ``drift_flag`` says the books and the exchange disagree (see ``drift_assets``).
+    ``never_synced``: no balances were ever read, the zeros mean nothing; ``stale``: the balances
+    are older than ``portfolio.stale_after_seconds``. ``realized_excluded``: per asset, proceeds
+    of units sold with no known cost (not in realized PnL).
     """
 
     equity_base: Decimal
@@ -145,10 +148,18 @@ class EquityView:
     drift_assets: tuple[str, ...] = ()
     unvalued_assets: tuple[str, ...] = ()
     balances_as_of: datetime | None = None
+    never_synced: bool = False
+    stale: bool = False
+    realized_excluded: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
         return not self.unvalued_assets
+
+    @property
+    def trustworthy(self) -> bool:
+        """Synced recently, no drift: what risk may act on."""
+        return not (self.never_synced or self.stale or self.drift_flag)
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,7 @@ class PnLSummary:
     unrealized_by_pair: dict[str, Decimal]
     include_manual: bool
     unvalued_pairs: tuple[str, ...] = ()
+    realized_excluded: dict[str, Decimal] = field(default_factory=dict)  # see EquityView
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from krakked_core.errors import PortfolioError, PositionNotFoundError
 from krakked_core.model.account import AccountBalances
 from krakked_core.portfolio import assets
 from krakked_core.portfolio.attribution import attribute, counts
-from krakked_core.portfolio.ledger import Event, Ledger, event_key
+from krakked_core.portfolio.ledger import STATE_VERSION, Event, Ledger, event_key, trade_record
 from krakked_core.portfolio.models import (
     MANUAL,
     AssetExposure,
@@ -31,7 +31,6 @@ from krakked_core.portfolio.models import (
     RealizedPnLRecord,
     Reconciliation,
     SyncSummary,
-    TradeEvent,
 )
 from krakked_core.portfolio.persisted import (
     balances_from_state,
@@ -43,8 +42,8 @@ from krakked_core.portfolio.pnl import percentage, position, root_sums, single_t
 from krakked_core.portfolio.reconcile import reconcile
 from krakked_core.portfolio.store import PortfolioStore
 from krakked_core.portfolio.sync import Ingested, Ingestor
-from krakked_core.portfolio.valuation import Prices
-from krakked_core.ports import AccountSource, PriceSource
+from krakked_core.portfolio.valuation import EventPrices, Prices
+from krakked_core.ports import AccountSource, HistoricalPriceSource, PriceSource
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +51,12 @@ Tagger = Callable[[str | None], str]
 
 
 class PortfolioService:
-    """Contract Phase 3 §6. Every collaborator is passed in."""
+    """Contract Phase 3 §6. Every collaborator is passed in.
+
+    ``prices`` values holdings now; ``history`` values events (a non-USD quote, a crypto inflow,
+    a fee in a third asset) at their own time. Without ``history`` such events get no USD value
+    (units without basis, fees unvalued), never today's price.
+    """
 
     def __init__(
         self,
@@ -62,11 +66,13 @@ class PortfolioService:
         account: AccountSource,
         prices: PriceSource,
         clock: Clock,
+        history: HistoricalPriceSource | None = None,
     ) -> None:
         self._config = config
         self._store = store
         self._account = account
         self._price_source = prices
+        self._history = history
         self._clock = clock
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -80,7 +86,8 @@ class PortfolioService:
     def sync(self) -> SyncSummary:
         """Ingest new history, update the books, reconcile against ``Balance``."""
         prices = self._prices()
-        ingested = Ingestor(self._account, self._store, self._clock, prices).run()
+        at_event = EventPrices(self._history, prices, self._clock)
+        ingested = Ingestor(self._account, self._store, self._clock, at_event).run()
         now = self._clock.now()
         self._store.put_state("balances", balances_to_state(ingested.balances, now), now)
         previous = self._load_ledger()
@@ -117,20 +124,20 @@ class PortfolioService:
         positions = self._positions(ledger, prices)
         recon = self._reconciliation()
         balances = self._store.get_state("balances")
+        as_of = balances_from_state(balances)[1] if balances else None
+        max_age = timedelta(seconds=self._config.stale_after_seconds)
         return EquityView(
-            equity_base=sum((v.value_base for v in valuations if v.value_base), Decimal(0)),
-            cash_base=next(
-                (v.amount for v in valuations if v.asset == self._config.base_currency),
-                Decimal(0),
-            ),
+            equity_base=_equity(valuations),
+            cash_base=self._cash(valuations),
             realized_pnl_base_total=ledger.realized_total,
-            unrealized_pnl_base_total=sum(
-                (p.unrealized_pnl_base for p in positions if p.unrealized_pnl_base), Decimal(0)
-            ),
+            unrealized_pnl_base_total=_unrealized_total(positions),
             drift_flag=recon.drift_flag if recon else False,
             drift_assets=recon.drift_assets if recon else (),
             unvalued_assets=tuple(v.asset for v in valuations if v.unvalued),
-            balances_as_of=balances_from_state(balances)[1] if balances else None,
+            balances_as_of=as_of,
+            never_synced=as_of is None,
+            stale=as_of is not None and self._clock.now() - as_of > max_age,
+            realized_excluded=_nonzero(ledger.realized_excluded),
         )
 
     def get_pnl_summary(
@@ -153,15 +160,14 @@ class PortfolioService:
         kept = [p for p in positions if counts(p.strategy_tag or "", include)]
         return PnLSummary(
             realized_total=sum(realized.values(), Decimal(0)),
-            unrealized_total=sum(
-                (p.unrealized_pnl_base for p in kept if p.unrealized_pnl_base), Decimal(0)
-            ),
+            unrealized_total=_unrealized_total(kept),
             realized_by_pair=dict(realized),
             unrealized_by_pair={
                 p.pair: p.unrealized_pnl_base for p in kept if p.unrealized_pnl_base is not None
             },
             include_manual=include,
             unvalued_pairs=tuple(p.pair for p in kept if not p.valued),
+            realized_excluded=_nonzero(ledger.realized_excluded),
         )
 
     # --- positions and exposure ---------------------------------------------------------
@@ -178,7 +184,7 @@ class PortfolioService:
 
     def get_asset_exposure(self) -> list[AssetExposure]:
         valuations = self._valuations(self._prices())
-        equity = sum((v.value_base for v in valuations if v.value_base), Decimal(0))
+        equity = _equity(valuations)
         return [
             AssetExposure(
                 asset=v.asset,
@@ -200,7 +206,7 @@ class PortfolioService:
         trades = self._store.get_trades(pair=pair, limit=None if not include else limit)
         kept = [t for t in trades if counts(tag(t.order_txid), include)][:limit]
         pnl = self._store.trade_pnl([t.trade_id for t in kept])
-        return [_record(t, pnl.get(t.trade_id), tag(t.order_txid)) for t in kept]
+        return [trade_record(t, pnl.get(t.trade_id) or Decimal(0), tag(t.order_txid)) for t in kept]
 
     def get_fee_summary(self) -> FeeSummary:
         ledger = self._require_ledger()
@@ -232,11 +238,8 @@ class PortfolioService:
         }
         snapshot = PortfolioSnapshot(
             timestamp=self._clock.now(),
-            equity_base=sum((v.value_base for v in valuations if v.value_base), Decimal(0)),
-            cash_base=next(
-                (v.amount for v in valuations if v.asset == self._config.base_currency),
-                Decimal(0),
-            ),
+            equity_base=_equity(valuations),
+            cash_base=self._cash(valuations),
             asset_valuations=tuple(valuations),
             realized_pnl_base_total=ledger.realized_total,
             unrealized_pnl_base_total=sum(unrealized.values(), Decimal(0)),
@@ -298,11 +301,20 @@ class PortfolioService:
         self._store.save_state(ledger.to_state(), self._clock.now())
 
     def _load_ledger(self) -> Ledger | None:
+        """The stored books; None when there are none or they predate the current layout."""
         state = self._store.load_state()
-        return Ledger.from_state(state) if state else None
+        if not state or state.get("version") != STATE_VERSION:
+            return None
+        return Ledger.from_state(state)
 
     def _require_ledger(self) -> Ledger:
-        return self._load_ledger() or Ledger(base_currency=self._config.base_currency)
+        ledger = self._load_ledger()
+        if ledger is not None:
+            return ledger
+        if self._store.load_state() is not None:  # books of an older layout: replay once
+            logger.info("the stored books predate this version: replaying them")
+            return self.rebuild()
+        return Ledger(base_currency=self._config.base_currency)
 
     def _reconcile(
         self,
@@ -340,6 +352,10 @@ class PortfolioService:
 
     def _prices(self) -> Prices:
         return Prices(self._price_source, self._config.base_currency, self._config.valuation_pairs)
+
+    def _cash(self, valuations: Sequence[AssetValuation]) -> Decimal:
+        base = self._config.base_currency
+        return next((v.amount for v in valuations if v.asset == base), Decimal(0))
 
     def _tracked(self, asset: str) -> bool:
         return assets.is_tracked(asset, self._config.include_assets, self._config.exclude_assets)
@@ -379,8 +395,9 @@ class PortfolioService:
                     pair=pair,
                     quote=prices.base_currency,
                     price=prices.price(asset),
-                    realized=ledger.realized_by_pair.get(pair, Decimal(0)),
-                    fees=ledger.fees_usd_by_pair.get(pair, Decimal(0)),
+                    # Every trade whose base is the asset, whatever it was quoted in.
+                    realized=ledger.realized_by_asset.get(asset, Decimal(0)),
+                    fees=ledger.fees_usd_by_asset.get(asset, Decimal(0)),
                     strategy_tag=single_tag(tag(txid) for txid in owners) if owners else MANUAL,
                 )
             )
@@ -416,24 +433,20 @@ class PortfolioService:
             )
 
 
-def _record(t: TradeEvent, pnl: Decimal | None, tag: str) -> RealizedPnLRecord:
-    base_delta = t.volume if t.side == "buy" else -t.volume
-    quote_delta = -t.cost if t.side == "buy" else t.cost
-    return RealizedPnLRecord(
-        trade_id=t.trade_id,
-        order_id=t.order_txid,
-        pair=t.pair,
-        time=t.time,
-        side=t.side,
-        base_delta=base_delta - (t.fee if t.fee_asset == t.base else Decimal(0)),
-        quote_delta=quote_delta - (t.fee if t.fee_asset == t.quote else Decimal(0)),
-        fee_asset=t.fee_asset,
-        fee_amount=t.fee,
-        fee_usd=t.fee_usd,
-        pnl_quote=pnl if pnl is not None else Decimal(0),
-        price=t.price,
-        strategy_tag=tag,
+def _equity(valuations: Sequence[AssetValuation]) -> Decimal:
+    """Equity: the sum of what could be valued (unvalued assets are named, not zero)."""
+    return sum((v.value_base for v in valuations if v.value_base is not None), Decimal(0))
+
+
+def _unrealized_total(positions: Sequence[Position]) -> Decimal:
+    return sum(
+        (p.unrealized_pnl_base for p in positions if p.unrealized_pnl_base is not None),
+        Decimal(0),
     )
+
+
+def _nonzero(values: dict[str, Decimal]) -> dict[str, Decimal]:
+    return {key: value for key, value in sorted(values.items()) if value != 0}
 
 
 __all__ = ["PortfolioService"]

@@ -37,6 +37,11 @@ from krakked_core.portfolio.models import (
 )
 
 _CHUNK = 500
+_KEYED = {
+    "trades": (portfolio_trades, "trade_id"),
+    "ledger": (portfolio_ledger_entries, "ledger_id"),
+    "cash_flows": (portfolio_cash_flows, "id"),
+}
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,19 @@ class PortfolioStore:
     def append_ledger_entries(
         self, entries: Sequence[LedgerEntry], fee_usd: dict[str, Decimal | None], at: datetime
     ) -> list[str]:
+        return self.append_ledger_page(entries, fee_usd, [], at)[0]
+
+    def append_ledger_page(
+        self,
+        entries: Sequence[LedgerEntry],
+        fee_usd: dict[str, Decimal | None],
+        cash_flows: Sequence[CashFlowRecord],
+        at: datetime,
+    ) -> tuple[list[str], list[str]]:
+        """Store ledger rows and their cash flows in ONE transaction: both or neither.
+
+        Returns the new ledger ids and the new cash-flow ids.
+        """
         rows = [
             {
                 "ledger_id": e.ledger_id,
@@ -99,24 +117,27 @@ class PortfolioStore:
             }
             for e in entries
         ]
-        return self._insert_new(portfolio_ledger_entries, "ledger_id", rows)
+        with self._engine.begin() as conn:
+            ledger_ids = self._insert_new_in(conn, portfolio_ledger_entries, "ledger_id", rows)
+            flow_ids = self._insert_new_in(
+                conn, portfolio_cash_flows, "id", _cash_flow_rows(cash_flows)
+            )
+        return ledger_ids, flow_ids
 
     def append_cash_flows(self, records: Sequence[CashFlowRecord]) -> list[str]:
-        rows = [
-            {
-                "id": r.id,
-                "refid": r.refid,
-                "time": r.time,
-                "asset": r.asset,
-                "amount": r.amount,
-                "fee": r.fee,
-                "type": r.type,
-                "note": r.note,
-                "value_usd": r.value_usd,
-            }
-            for r in records
-        ]
-        return self._insert_new(portfolio_cash_flows, "id", rows)
+        return self._insert_new(portfolio_cash_flows, "id", _cash_flow_rows(records))
+
+    def missing_ids(self, kind: str, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` not stored yet; ``kind`` is "trades", "ledger" or "cash_flows"."""
+        table, key = _KEYED[kind]
+        wanted = set(ids)
+        column = table.c[key]
+        with self._engine.connect() as conn:
+            for chunk in _chunks(list(wanted)):
+                wanted.difference_update(
+                    conn.execute(sa.select(column).where(column.in_(chunk))).scalars()
+                )
+        return wanted
 
     def append_exchange_orders(self, items: Sequence[ExchangeOrder]) -> list[str]:
         rows = [
@@ -135,17 +156,22 @@ class PortfolioStore:
         return self._insert_new(portfolio_exchange_orders, "txid", rows)
 
     def _insert_new(self, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> list[str]:
+        with self._engine.begin() as conn:
+            return self._insert_new_in(conn, table, key, rows)
+
+    def _insert_new_in(
+        self, conn: sa.Connection, table: sa.Table, key: str, rows: list[dict[str, Any]]
+    ) -> list[str]:
         unique = {row[key]: row for row in rows}  # a page may repeat a row
         if not unique:
             return []
-        with self._engine.begin() as conn:
-            existing: set[str] = set()
-            for chunk in _chunks(list(unique)):
-                column = table.c[key]
-                existing.update(conn.execute(sa.select(column).where(column.in_(chunk))).scalars())
-            new = [row for k, row in unique.items() if k not in existing]
-            for chunk_rows in _chunks(new):
-                conn.execute(self._insert_ignore(table, key), chunk_rows)
+        existing: set[str] = set()
+        column = table.c[key]
+        for chunk in _chunks(list(unique)):
+            existing.update(conn.execute(sa.select(column).where(column.in_(chunk))).scalars())
+        new = [row for k, row in unique.items() if k not in existing]
+        for chunk_rows in _chunks(new):
+            conn.execute(self._insert_ignore(table, key), chunk_rows)
         return [row[key] for row in new]
 
     def _insert_ignore(self, table: sa.Table, key: str) -> Any:
@@ -533,6 +559,24 @@ def _snapshot(row: Any) -> PortfolioSnapshot:
             k: Decimal(v) for k, v in detail["unrealized_by_pair"].items()
         },
     )
+
+
+def _cash_flow_rows(records: Sequence[CashFlowRecord]) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "id": r.id,
+            "refid": r.refid,
+            "time": r.time,
+            "asset": r.asset,
+            "amount": r.amount,
+            "fee": r.fee,
+            "type": r.type,
+            "note": r.note,
+            "value_usd": r.value_usd,
+        }
+        for r in records
+    ]
+    return rows
 
 
 def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:

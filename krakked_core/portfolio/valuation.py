@@ -1,16 +1,19 @@
-"""Prices in the base currency for one valuation pass: cached, and honest about gaps.
+"""Prices in the base currency: now for valuation, and at an event's own time for ingestion.
 
 An asset with no price (no valuation pair, stale or missing data) is *unvalued*: it is left out
-of equity and named, never counted as zero in silence.
+of equity and named, never counted as zero in silence. An event is valued at its own time, never
+at today's price: otherwise realized PnL and cost basis would depend on when history was synced.
 """
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from krakked_core.clock import Clock
 from krakked_core.errors import DataError
 from krakked_core.portfolio.assets import root, valuation_pair
-from krakked_core.ports import PriceSource
+from krakked_core.ports import HistoricalPriceSource, PriceSource
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +72,47 @@ class Prices:
             self.errors[asset] = f"non-positive price {price}"
             return None
         return price
+
+
+# A third-asset fee may fall back to the latest price only this soon after it was charged.
+RECENT = timedelta(minutes=5)
+
+
+class EventPrices:
+    """Asset → USD price at an event's time (historical), ``None`` when not known.
+
+    The result is stored with the event (``quote_usd``, ``fee_usd``, ``value_usd``), so replaying
+    the books later gives the same numbers.
+    """
+
+    def __init__(self, history: HistoricalPriceSource | None, latest: Prices, clock: Clock) -> None:
+        self._history = history
+        self._latest = latest
+        self._clock = clock
+
+    def price_at(self, asset: str, at: datetime) -> Decimal | None:
+        asset = root(asset)
+        if asset == self._latest.base_currency:
+            return Decimal(1)
+        pair = self._latest.pair_for(asset)
+        price = self._history.price_at(pair, at) if self._history and pair else None
+        if price is None or price <= 0:
+            logger.warning(
+                "no %s price at %s: valued as unknown (no basis), not at today's price",
+                asset,
+                at.isoformat(),
+                extra={"asset": asset, "pair": pair, "at": at.isoformat()},
+            )
+            return None
+        return price
+
+    def value_at(self, asset: str, amount: Decimal, at: datetime) -> Decimal | None:
+        price = self.price_at(asset, at)
+        return amount * price if price is not None else None
+
+    def fee_value_at(self, asset: str, amount: Decimal, at: datetime) -> Decimal | None:
+        """A fee in a third asset: historical; the latest price only for a fee just charged."""
+        price = self.price_at(asset, at)
+        if price is None and self._clock.now() - at <= RECENT:
+            price = self._latest.price(asset)
+        return amount * price if price is not None else None

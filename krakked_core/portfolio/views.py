@@ -1,16 +1,19 @@
 """The control plane's JSON shapes of the portfolio (contract Phase 6 §4.2).
 
-Money is a decimal *string* (``format(value, "f")``) so no digit is lost; times are ISO 8601 UTC
-with a ``Z``. The CLI's ``--json`` and the API print exactly these.
+Money is a decimal *string* with every significant digit and no trailing zeros
+(``model.precision.decimal_text``); times are ISO 8601 UTC with a ``Z``. The CLI's ``--json`` and
+the API print exactly these.
 """
 
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from krakked_core.model.precision import decimal_text
 from krakked_core.portfolio.models import (
     CashFlowRecord,
     EquityView,
+    PnLSummary,
     PortfolioSnapshot,
     Position,
     RealizedPnLRecord,
@@ -19,7 +22,7 @@ from krakked_core.portfolio.models import (
 
 
 def money(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
+    return None if value is None else decimal_text(value)
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -28,12 +31,16 @@ def timestamp(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def summary_json(equity: EquityView, last: PortfolioSnapshot | None) -> dict[str, Any]:
+def summary_json(
+    equity: EquityView, pnl: PnLSummary, last: PortfolioSnapshot | None
+) -> dict[str, Any]:
+    """Phase 6 §4.2 keys exactly; PnL as ``get_pnl_summary()`` gives it (honours
+    ``track_manual_trades``), equity and cash from the balances."""
     return {
         "equity_usd": money(equity.equity_base),
         "cash_usd": money(equity.cash_base),
-        "realized_pnl_usd": money(equity.realized_pnl_base_total),
-        "unrealized_pnl_usd": money(equity.unrealized_pnl_base_total),
+        "realized_pnl_usd": money(pnl.realized_total),
+        "unrealized_pnl_usd": money(pnl.unrealized_total),
         "drift_flag": equity.drift_flag,
         "last_snapshot_ts": timestamp(last.timestamp) if last else None,
     }

@@ -131,4 +131,4 @@ class Account:
         return [base.id, quote.id]
 
     def _open_orders(self) -> Iterable[Order]:
-        return (order for order in self._state.orders.values() if order.is_open)
+        return self._state.open_orders.values()

@@ -18,20 +18,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
+from krakked_core.errors import ConfigError
 from krakked_core.log import SECRET_SCRUBBER
+from krakked_core.sim.errors import PERMISSION_DENIED, SimError
 
 INVALID_KEY = "EAPI:Invalid key"
 INVALID_SIGNATURE = "EAPI:Invalid signature"
 INVALID_NONCE = "EAPI:Invalid nonce"
 BAD_REQUEST = "EAPI:Bad request"
-PERMISSION_DENIED = "EGeneral:Permission denied"
 
 # Kraken's key: 56 characters; its secret: 64 random bytes, base64.
 _KEY_BYTES = 42
 _SECRET_BYTES = 64
 _MAX_NONCE = 2**64 - 1
 
-# Calls a read-only key may not make.
+# Calls a read-only key may not make (the exchange core refuses them too, with the same list).
 TRADING_METHODS = frozenset(
     {
         "AddOrder",
@@ -44,14 +45,6 @@ TRADING_METHODS = frozenset(
         "CancelAllOrdersAfter",
     }
 )
-
-
-class AuthFailure(Exception):
-    """A private call refused before it reached the exchange; ``kraken_error`` is Kraken's."""
-
-    def __init__(self, kraken_error: str) -> None:
-        super().__init__(kraken_error)
-        self.kraken_error = kraken_error
 
 
 @dataclass(frozen=True)
@@ -89,7 +82,7 @@ def expected_signature(secret: str, url_path: str, nonce: str, body: bytes) -> s
 def parse_body(body: bytes, content_type: str) -> dict[str, str]:
     """Read a private call's parameters from a form or JSON body, every value as a string.
 
-    Raises AuthFailure(EAPI:Bad request) when the body cannot be read as its content type says.
+    Raises SimError(EAPI:Bad request) when the body cannot be read as its content type says.
     """
     media_type = content_type.split(";", 1)[0].strip().lower()
     try:
@@ -98,7 +91,7 @@ def parse_body(body: bytes, content_type: str) -> dict[str, str]:
             return _json_params(text)
         return dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise AuthFailure(BAD_REQUEST) from exc
+        raise SimError(BAD_REQUEST) from exc
 
 
 def _json_params(text: str) -> dict[str, str]:
@@ -129,12 +122,17 @@ class KeyRegistry:
         self._lock = threading.Lock()
 
     def add(self, key: str, secret: str, *, read_only: bool = False) -> ApiKey:
-        """Register a given key pair (its secret must be base64, as Kraken's are)."""
-        try:
-            base64.b64decode(secret, validate=True)
-        except binascii.Error as exc:
-            raise ValueError("an API secret must be base64") from exc
+        """Register a given key pair; ConfigError (never showing the secret) unless it is base64."""
         SECRET_SCRUBBER.register(secret)
+        try:
+            decoded = base64.b64decode(secret, validate=True)
+        except binascii.Error:
+            decoded = b""
+        if not decoded:
+            raise ConfigError(
+                "the sandbox API secret is not base64 (Kraken's secrets are random bytes, "
+                "base64-encoded)"
+            ) from None
         api_key = ApiKey(key=key, secret=secret, read_only=read_only)
         with self._lock:
             self._keys[key] = api_key
@@ -158,19 +156,19 @@ class KeyRegistry:
         body: bytes,
         content_type: str,
     ) -> PrivateRequest:
-        """Check key, signature and nonce in Kraken's order; raise AuthFailure on the first fault.
+        """Check key, signature and nonce in Kraken's order; raise SimError on the first fault.
 
         The nonce is recorded only once the signature is good, so a forged request cannot burn
         a real client's nonces.
         """
         api_key = self.get(headers_key or "")
         if api_key is None:
-            raise AuthFailure(INVALID_KEY)
+            raise SimError(INVALID_KEY)
         params = parse_body(body, content_type)
         raw_nonce = params.get("nonce", "")
         signature = expected_signature(api_key.secret, url_path, raw_nonce, body)
         if not headers_sign or not hmac.compare_digest(signature, headers_sign.strip()):
-            raise AuthFailure(INVALID_SIGNATURE)
+            raise SimError(INVALID_SIGNATURE)
         nonce = _parse_nonce(raw_nonce)
         self._consume_nonce(api_key.key, nonce)
         return PrivateRequest(api_key=api_key, nonce=nonce, params=params)
@@ -178,20 +176,20 @@ class KeyRegistry:
     def _consume_nonce(self, key: str, nonce: int) -> None:
         with self._lock:
             if nonce <= self._last_nonce.get(key, 0):
-                raise AuthFailure(INVALID_NONCE)
+                raise SimError(INVALID_NONCE)
             self._last_nonce[key] = nonce
 
 
 def _parse_nonce(raw: str) -> int:
     if not raw.isdigit():
-        raise AuthFailure(INVALID_NONCE)
+        raise SimError(INVALID_NONCE)
     nonce = int(raw)
     if nonce > _MAX_NONCE:
-        raise AuthFailure(INVALID_NONCE)
+        raise SimError(INVALID_NONCE)
     return nonce
 
 
 def check_permission(api_key: ApiKey, method: str) -> None:
     """Refuse trading calls to a read-only key, as Kraken does."""
     if api_key.read_only and method in TRADING_METHODS:
-        raise AuthFailure(PERMISSION_DENIED)
+        raise SimError(PERMISSION_DENIED)

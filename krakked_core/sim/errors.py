@@ -1,4 +1,8 @@
-"""The sandbox's one error: a refusal carrying Kraken's exact error string."""
+"""The sandbox's one error: a refusal carrying Kraken's exact error string.
+
+The core (unknown pair, insufficient funds), auth (invalid key, signature, nonce) and the rate
+limits all refuse with ``SimError``; the transport answers with its ``kraken_error``.
+"""
 
 
 class SimError(Exception):

@@ -6,15 +6,20 @@ refusals are ``SimError`` carrying Kraken's error string. Every call holds one l
 server may call from many threads.
 """
 
+import contextlib
 import logging
+import math
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from krakked_core.clock import Clock
 from krakked_core.sim.account import Account, Ids
+from krakked_core.sim.auth import TRADING_METHODS
 from krakked_core.sim.errors import (
     PERMISSION_DENIED,
     UNKNOWN_METHOD,
@@ -27,17 +32,24 @@ from krakked_core.sim.matching import Matcher, ns_to_time
 from krakked_core.sim.order_entry import OrderRequest, parse_add_order
 from krakked_core.sim.prices import NS, Candles, PriceModel, ns_of
 from krakked_core.sim.private import AccountApi
-from krakked_core.sim.public import OHLC_INTERVALS, PublicApi, rfc3339, vwap
+from krakked_core.sim.public import OHLC_INTERVALS, PublicApi, vwap
+from krakked_core.sim.records import Order
 from krakked_core.sim.settings import SimSettings
-from krakked_core.sim.state import ExchangeState, load_state, save_state
+from krakked_core.sim.state import ExchangeState, load_state, write_state
+from krakked_core.sim.wire import names, rfc3339
 
 log = logging.getLogger(__name__)
 
-TRADING_METHODS = frozenset(
-    {"AddOrder", "AddOrderBatch", "EditOrder", "AmendOrder", "CancelOrder", "CancelOrderBatch",
-     "CancelAll", "CancelAllOrdersAfter"}
-)  # fmt: skip
 MAX_DEADMAN_TIMEOUT = 86_400
+SAVE_INTERVAL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    generation: int
+    data: dict[str, Any]
+
+
 DEADMAN_REASON = "User requested"
 
 
@@ -79,12 +91,17 @@ class Exchange:
             "CancelAll": self._cancel_all,
             "CancelAllOrdersAfter": self._cancel_all_after,
         }
+        self._save_lock = threading.Lock()  # orders file writes; never held with ``_lock`` waiting
         self._dirty = loaded is None
+        self._last_save = -math.inf  # monotonic seconds of the last snapshot taken
+        self._generation = 0  # of the last snapshot taken (under ``_lock``)
+        self._written_generation = 0  # of the last snapshot on disk (under ``_save_lock``)
+        self.saves_written = 0
         if loaded is None:
             for asset, amount in settings.starting_balances.items():
                 key = self.markets.asset_key(asset)
                 self._account.fund(key, amount, "deposit", ns_to_time(now_ns))
-        self._autosave()
+        self.save()
 
     # --- the two entry points ----------------------------------------------------------------
 
@@ -103,7 +120,7 @@ class Exchange:
         handler = self._trading.get(method) or self._queries.methods.get(method)
         if handler is None:
             raise SimError(UNKNOWN_METHOD)
-        with self._lock:
+        with self._locked():
             now = self.clock.now()
             self._step(ns_of(now))
             try:
@@ -111,13 +128,15 @@ class Exchange:
             finally:
                 if method in self._trading:
                     self._dirty = True
-                self._autosave()
 
     def step(self) -> None:
-        """Match resting orders against the tape up to now; fire the dead-man switch if due."""
-        with self._lock:
+        """Match resting orders against the tape up to now; fire the dead-man switch if due.
+
+        Also what keeps the state file at most ``SAVE_INTERVAL_SECONDS`` behind: SandboxExchange
+        calls it every 0.25 s.
+        """
+        with self._locked():
             self._step(ns_of(self.clock.now()))
-            self._autosave()
 
     def _step(self, now_ns: int) -> None:
         trades_before = len(self._state.trades)
@@ -145,18 +164,28 @@ class Exchange:
         descr.pop("close")
         return {"descr": descr, "txid": [order.txid]}
 
-    def _cancel_order(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
+    def cancel_targets(self, params: Mapping[str, str]) -> list[Order]:
+        """The open orders a CancelOrder with these parameters cancels (none: ``[]``).
+
+        ``txid`` is a comma list of order ids or userrefs (a userref cancels every order carrying
+        it); ``cl_ord_id`` names one order by its client id. The trading-limit cost of a cancel
+        is priced from the same list. Raises ``EGeneral:Invalid arguments:txid`` given neither.
+        """
         txid, cl_ord_id = params.get("txid"), params.get("cl_ord_id")
         if not txid and not cl_ord_id:
             raise invalid("txid")
-        wanted = {part.strip() for part in (txid or "").split(",") if part.strip()}
-        targets = [
-            order
-            for order in self._matcher.open_orders()
-            if (cl_ord_id is not None and order.cl_ord_id == cl_ord_id)
-            or order.txid in wanted
-            or str(order.userref) in wanted - {"0"}
-        ]
+        wanted = set(names(txid)) - {"0"}
+        with self._lock:
+            return [
+                order
+                for order in self._matcher.open_orders()
+                if (cl_ord_id is not None and order.cl_ord_id == cl_ord_id)
+                or order.txid in wanted
+                or str(order.userref) in wanted
+            ]
+
+    def _cancel_order(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
+        targets = self.cancel_targets(params)
         if not targets:
             raise SimError(UNKNOWN_ORDER)
         for order in targets:
@@ -208,7 +237,7 @@ class Exchange:
                 "high": float(stats.full.high * pair.tick),
                 "change": round(change, pair.pair_decimals),
                 "change_pct": round(100 * change / opened, 2) if opened else 0.0,
-                "timestamp": _rfc3339_micro(now),
+                "timestamp": rfc3339(now, micros=True),
             }
 
     def ohlc_v2(self, pair_key: str, interval: int) -> dict[str, Any]:
@@ -235,7 +264,7 @@ class Exchange:
                 "interval_begin": datetime.fromtimestamp(begin * 60, tz=UTC).strftime(
                     "%Y-%m-%dT%H:%M:%S.000000000Z"
                 ),
-                "timestamp": _rfc3339_micro(now),
+                "timestamp": rfc3339(now, micros=True),
             }
 
     def minute_candles(self, pair_key: str, start_minute: int, now_ns: int) -> Candles:
@@ -263,21 +292,19 @@ class Exchange:
     def _fund(self, asset: str, amount: Decimal, kind: str) -> str:
         if (amount < 0) != (kind == "withdrawal") or amount == 0:
             raise invalid("amount")
-        with self._lock:
+        with self._locked():
             key = asset if asset.endswith(STAKED_SUFFIXES) else self.markets.asset_key(asset)
             self._step(ns_of(self.clock.now()))
             ledger_id = self._account.fund(key, amount, kind, ns_to_time(ns_of(self.clock.now())))
             self._dirty = True
-            self._autosave()
             return ledger_id
 
     def adjust_balance_silently(self, asset: str, amount: Decimal) -> None:
         """Move funds WITHOUT a ledger row, so the bot's drift detection has something to find."""
-        with self._lock:
+        with self._locked():
             key = asset if asset.endswith(STAKED_SUFFIXES) else self.markets.asset_key(asset)
             self._account.adjust_silently(key, amount)
             self._dirty = True
-            self._autosave()
 
     def place_manual_order(
         self,
@@ -296,18 +323,72 @@ class Exchange:
 
     # --- persistence -------------------------------------------------------------------------
 
-    def save(self) -> None:
-        """Write the state file (atomically) if anything changed since the last write."""
-        with self._lock:
-            self._autosave()
+    # Changes are written at most every SAVE_INTERVAL_SECONDS (the first change after a quiet
+    # spell at once), and always by ``save``/``close``; SandboxExchange.stop and ``krakked sim``
+    # on SIGTERM/SIGINT call it. A crash loses at most the last interval. The snapshot is taken
+    # under the exchange lock, but serialised and written (temp file, fsync, rename) outside it.
 
-    def _autosave(self) -> None:
-        if self._dirty and self.settings.state_file is not None:
-            save_state(self._state, self.settings.state_file)
-        self._dirty = False
+    def save(self) -> None:
+        """Write the state file now (atomically) if anything changed since the last write."""
+        with self._lock:
+            pending = self._snapshot(force=True)
+        self._write(pending, raise_errors=True)
+
+    def close(self) -> None:
+        """Flush the state file; the exchange may still be used afterwards."""
+        self.save()
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the exchange lock; once it is released, write the state file if a save is due."""
+        pending: _Snapshot | None = None
+        try:
+            with self._lock:
+                try:
+                    yield
+                finally:
+                    pending = self._snapshot(force=False)
+        finally:
+            self._write(pending, raise_errors=False)
+
+    def _snapshot(self, *, force: bool) -> "_Snapshot | None":
+        """The state to write, if it changed and (unless ``force``) the interval has passed."""
+        if not self._dirty or self.settings.state_file is None:
+            return None
+        now = time.monotonic()
+        if not force and now - self._last_save < SAVE_INTERVAL_SECONDS:
+            return None
+        self._dirty, self._last_save = False, now
+        self._generation += 1
+        return _Snapshot(self._generation, self._state.to_json())
+
+    def _write(self, pending: "_Snapshot | None", *, raise_errors: bool) -> None:
+        path = self.settings.state_file
+        if pending is None or path is None:
+            return
+        with self._save_lock:
+            if pending.generation <= self._written_generation:
+                return  # a newer snapshot is already on disk
+            try:
+                write_state(pending.data, path)
+            except OSError:
+                # Try again with the next save. Not under ``_lock``: a nested ``_locked`` may be
+                # waiting here for ``_save_lock`` while holding it.
+                self._dirty = True
+                if raise_errors:
+                    raise
+                log.exception("sandbox state file not written", extra={"path": str(path)})
+                return
+            self._written_generation = pending.generation
+            self.saves_written += 1
 
     def _history_start(self) -> int:
         return self._state.created_at - self.settings.history_days * 86_400
+
+    @property
+    def state(self) -> ExchangeState:
+        """The live state, for tests and tools (hold no reference across calls that change it)."""
+        return self._state
 
     @property
     def created_at(self) -> datetime:
@@ -321,7 +402,3 @@ class Exchange:
 def _describe(request: OrderRequest) -> dict[str, str]:
     scratch = request.to_order()
     return scratch.descr(request.pair)
-
-
-def _rfc3339_micro(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -36,7 +36,11 @@ class FaultProfile(BaseModel):
     service_busy: Rate = Field(0.0, ge=0, le=1, description="EService:Busy")
     timeout: Rate = Field(0.0, ge=0, le=1, description="processed, then held timeout_seconds")
     add_order_lost_response: Rate = Field(
-        0.0, ge=0, le=1, description="AddOrder executed, its response lost"
+        0.0,
+        ge=0,
+        le=1,
+        description="AddOrder executed, its response lost: applies only when the order was "
+        "placed (the answer carries a txid); rejections and validate-only calls answer normally",
     )
     timeout_seconds: float = Field(30.0, ge=0, description="how long a timed-out call is held")
     timeout_then: Literal["answer", "drop"] = "drop"

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from krakked_core.sim.errors import SimError
+
 Tier = Literal["starter", "intermediate", "pro", "none"]
 
 API_RATE_LIMIT = "EAPI:Rate limit exceeded"
@@ -52,14 +54,6 @@ _CANCEL_PENALTIES: tuple[tuple[float, int], ...] = (
 )
 
 
-class RateLimitExceeded(Exception):
-    """A call refused by a rate limit; ``kraken_error`` is Kraken's string for it."""
-
-    def __init__(self, kraken_error: str) -> None:
-        super().__init__(kraken_error)
-        self.kraken_error = kraken_error
-
-
 def private_call_cost(method: str) -> int:
     """Cost of a private call on the per-key counter."""
     if method in _ORDER_ENTRY_CALLS:
@@ -91,13 +85,13 @@ class LeakyBuckets:
             return self._decayed(name, self._now().timestamp())
 
     def charge(self, costs: dict[str, float], *, force: bool = False) -> None:
-        """Add every cost at once, or raise RateLimitExceeded and add none (unless ``force``)."""
+        """Add every cost at once, or raise SimError and add none (unless ``force``)."""
         at = self._now().timestamp()
         with self._lock:
             levels = {name: self._decayed(name, at) + cost for name, cost in costs.items()}
             over = any(level > self._spec.maximum for level in levels.values())
             if over and not force:
-                raise RateLimitExceeded(self._error)
+                raise SimError(self._error)
             for name, level in levels.items():
                 self._levels[name] = (level, at)
 
@@ -119,19 +113,19 @@ class RateLimiter:
         )
 
     def charge_private_call(self, api_key: str, method: str) -> None:
-        """Count a private call against its key; raise RateLimitExceeded over the maximum."""
+        """Count a private call against its key; raise SimError over the maximum."""
         cost = private_call_cost(method)
         if self._private is not None and cost:
             self._private.charge({api_key: cost})
 
     def check_trading(self, costs: dict[str, float]) -> None:
-        """Raise RateLimitExceeded if these per-pair costs would exceed the threshold."""
+        """Raise SimError if these per-pair costs would exceed the threshold."""
         if self._trading is None or not costs:
             return
         at_most = {pair: self._trading.level(pair) + cost for pair, cost in costs.items()}
         maximum = TRADING_LIMITS[self.tier].maximum
         if any(level > maximum for level in at_most.values()):
-            raise RateLimitExceeded(ORDER_RATE_LIMIT)
+            raise SimError(ORDER_RATE_LIMIT)
 
     def charge_trading(self, costs: dict[str, float]) -> None:
         """Add per-pair trading costs (after the exchange accepted the order or cancel)."""

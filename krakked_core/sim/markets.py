@@ -15,10 +15,19 @@ from typing import Any
 
 import yaml
 
-from krakked_core.market_data.universe import ws_v2_symbol, wsname_from_v2
 from krakked_core.sim.errors import UNKNOWN_ASSET, UNKNOWN_PAIR, SimError
 
 STAKED_SUFFIXES = (".S", ".M", ".F", ".B")
+
+# WebSocket v2 says BTC/DOGE where REST and ``wsname`` say XBT/XDG (FACTS.md). The sandbox keeps
+# its own table on purpose, apart from the bot's ``market_data.universe``: a wrong mapping there
+# must show up as a refused subscription here, not be shared by both sides.
+_V2_ASSET_NAMES = {"XBT": "BTC", "XDG": "DOGE"}
+
+
+def ws_v2_symbol(wsname: str) -> str:
+    """``XBT/USD`` (Kraken's wsname) → ``BTC/USD`` (the only name WebSocket v2 accepts)."""
+    return "/".join(_V2_ASSET_NAMES.get(part, part) for part in wsname.split("/"))
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,11 @@ class Pair:
         return int(self.info["pair_decimals"])
 
     @property
+    def cost_decimals(self) -> int:
+        """Decimals of an order's or trade's ``cost``/``fee`` as Kraken shows them."""
+        return int(self.info.get("cost_decimals", self.pair_decimals))
+
+    @property
     def lot_decimals(self) -> int:
         return int(self.info["lot_decimals"])
 
@@ -111,6 +125,10 @@ class Markets:
             for name in (pair.key, pair.altname, pair.wsname):
                 if name:
                     self._by_name.setdefault(name.upper(), pair)
+        # v2 symbols exactly as Kraken spells them: no legacy names, no case folding.
+        self._by_ws_symbol: dict[str, Pair] = {
+            pair.ws_symbol: pair for pair in pairs if pair.ws_symbol is not None
+        }
         self._asset_by_name: dict[str, str] = {}
         for key, info in self.assets.items():
             self._asset_by_name.setdefault(key.upper(), key)
@@ -147,11 +165,13 @@ class Markets:
         return [pair for pair in self.pairs.values() if pair.wsname]
 
     def pair_for_ws_symbol(self, symbol: str) -> str:
-        """The pair key of a WebSocket v2 symbol (``BTC/USD`` → ``XXBTZUSD``)."""
-        if "/" not in symbol:
-            raise SimError(UNKNOWN_PAIR)
-        pair = self._by_name.get(wsname_from_v2(symbol).upper())
-        if pair is None or not pair.wsname:
+        """The pair key of a WebSocket v2 symbol (``BTC/USD`` → ``XXBTZUSD``).
+
+        Only the exact v2 symbol is accepted, as on Kraken: ``XBT/USD`` (the REST wsname),
+        ``btc/usd`` or ``XBTUSD`` are refused, so a client sending them fails here too.
+        """
+        pair = self._by_ws_symbol.get(symbol)
+        if pair is None:
             raise SimError(UNKNOWN_PAIR)
         return pair.key
 
@@ -161,6 +181,11 @@ class Markets:
         if key is None:
             raise SimError(UNKNOWN_ASSET)
         return key
+
+    def charge_decimals(self, pair: Pair) -> int:
+        """Precision of what a fill charges (cost, fee): the pair's ``cost_decimals``, never
+        finer than the quote asset's ledger, so a trade's cost is exactly its ledger amount."""
+        return min(pair.cost_decimals, self.asset_decimals(pair.quote))
 
     def asset_decimals(self, asset: str) -> int:
         """Ledger precision of an asset; staked variants (``DOT.S``) use the base asset's."""

@@ -5,18 +5,19 @@
 - Resting limit orders fill as maker, at their limit, from the public trades that cross them
   after they were placed; their share is capped by those trades' volume (partial fills), one
   fill per order and minute. Better-priced, then older, orders are served first.
-- Fees are charged in the quote currency. Each fill charges the change in the rounded sums of
+- Fees are charged in the quote currency, cost and fee to the pair's ``cost_decimals`` (never finer
+  than the quote's ledger decimals). Each fill charges the change in the rounded sums of
   the order's exact cost and fee, so rounding never accumulates.
 """
 
 import dataclasses
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import numpy as np
 
 from krakked_core.sim.account import Account, Ids
-from krakked_core.sim.book import Book, Take, book, walk
+from krakked_core.sim.book import Book, Level, Take, book, walk
 from krakked_core.sim.errors import (
     COST_MINIMUM,
     INSUFFICIENT_FUNDS,
@@ -87,7 +88,7 @@ class Matcher:
         if request.volume * reference < pair.costmin:
             raise SimError(COST_MINIMUM)
         if request.cl_ord_id is not None and any(
-            o.is_open and o.cl_ord_id == request.cl_ord_id for o in self._state.orders.values()
+            o.cl_ord_id == request.cl_ord_id for o in self._state.open_orders.values()
         ):
             raise invalid("cl_ord_id")
 
@@ -100,18 +101,19 @@ class Matcher:
         side_levels = levels.asks if request.side == "buy" else levels.bids
         takes = walk(side_levels, used, request.volume, request.price, request.side)
         order = request.to_order(opentm=now)
-        if request.post_only and takes:
+        if request.post_only and _would_take(request, side_levels):
             takes = []  # Kraken accepts the order, then cancels it instead of letting it take
             order.status, order.reason, order.closetm = "canceled", "Post only order", now
         self._fund(order, pair, takes)
         order.txid, order.seq = self._ids.next("O"), self._ids.number("seq")
-        self._state.orders[order.txid] = order
+        self._state.add_order(order)
         for take in takes:
             self._fill(order, pair, take.volume, take.price, now, maker=False)
             while len(used) <= take.level:
                 used.append(ZERO)
             used[take.level] += take.volume
         self._after_taking(order, now)
+        self._state.order_changed(order)
         return order
 
     def _fund(self, order: Order, pair: Pair, takes: list[Take]) -> None:
@@ -157,8 +159,9 @@ class Matcher:
         rate = self._settings.maker_fee_pct if maker else self._settings.taker_fee_pct
         order.cost_exact += qty * price
         order.fee_exact += qty * price * rate / 100
-        cost = self._account.round(pair.quote, order.cost_exact) - order.cost
-        fee = self._account.round_up(pair.quote, order.fee_exact) - order.fee
+        quantum = Decimal(1).scaleb(-self._markets.charge_decimals(pair))
+        cost = order.cost_exact.quantize(quantum, rounding=ROUND_HALF_EVEN) - order.cost
+        fee = order.fee_exact.quantize(quantum, rounding=ROUND_CEILING) - order.fee
         if order.side == "sell":
             fee = max(ZERO, min(fee, cost))  # a fill never costs a seller more than it pays
         order.cost += cost
@@ -201,8 +204,8 @@ class Matcher:
         if until_ns <= start:
             return
         by_pair: dict[str, list[Order]] = {}
-        for order in self._state.orders.values():
-            if order.is_open and order.ordertype == "limit":
+        for order in self._state.open_orders.values():
+            if order.ordertype == "limit":
                 by_pair.setdefault(order.pair, []).append(order)
         for key in sorted(by_pair):
             self._match_pair(self._markets.pairs[key], by_pair[key], start, until_ns)
@@ -251,14 +254,26 @@ class Matcher:
             begin = end
             if order.remaining <= 0:
                 order.status, order.closetm = "closed", when
+                self._state.order_changed(order)
 
     # --- cancelling --------------------------------------------------------------------------
 
     def cancel(self, order: Order, now: Decimal, reason: str = "User requested") -> None:
         order.status, order.reason, order.closetm = "canceled", reason, now
+        self._state.order_changed(order)
 
     def open_orders(self) -> list[Order]:
-        return [order for order in self._state.orders.values() if order.is_open]
+        """The open orders, oldest first."""
+        return list(self._state.open_orders.values())
+
+
+def _would_take(request: OrderRequest, opposite: list[Level]) -> bool:
+    """Whether a limit order crosses the book's untouched top (depth this minute's market orders
+    used does not count: a post-only buy at the ask would still take)."""
+    if request.price is None or not opposite:
+        return False
+    best = opposite[0].price
+    return request.price >= best if request.side == "buy" else request.price <= best
 
 
 def _check_status(pair: Pair, request: OrderRequest) -> None:

@@ -1,6 +1,6 @@
 """Kraken's private queries: balances, orders, trades and ledgers, paginated as Kraken pages."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -12,6 +12,7 @@ from krakked_core.sim.matching import Matcher
 from krakked_core.sim.prices import PriceModel, ns_of
 from krakked_core.sim.records import ZERO, LedgerEntry, Order, TradeRecord, fmt
 from krakked_core.sim.state import ExchangeState
+from krakked_core.sim.wire import int_param, names
 
 PAGE = 50
 _T = TypeVar("_T")
@@ -116,12 +117,10 @@ class AccountApi:
 
     def _order_json(self, order: Order, with_trades: bool) -> dict[str, Any]:
         pair = self._markets.pairs[order.pair]
-        return order.to_kraken(
-            pair, self._markets.asset_decimals(pair.quote), with_trades=with_trades
-        )
+        return order.to_kraken(pair, with_trades=with_trades)
 
     def _order_filter(self, params: Mapping[str, str]) -> Callable[[Order], bool]:
-        userref = _int(params.get("userref"), "userref")
+        userref = int_param(params.get("userref"), "userref")
         cl_ord_id = params.get("cl_ord_id")
         return lambda o: (
             (userref is None or o.userref == userref)
@@ -131,7 +130,7 @@ class AccountApi:
     def open_orders(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
         keep, with_trades = self._order_filter(params), _flag(params, "trades")
         orders = sorted(
-            (o for o in self._state.orders.values() if o.is_open and keep(o)), key=lambda o: -o.seq
+            (o for o in self._state.open_orders.values() if keep(o)), key=lambda o: -o.seq
         )
         return {"open": {o.txid: self._order_json(o, with_trades) for o in orders}}
 
@@ -176,7 +175,7 @@ class AccountApi:
 
     def _trade_json(self, trade: TradeRecord) -> dict[str, Any]:
         pair = self._markets.pairs[trade.pair]
-        return trade.to_kraken(pair, self._markets.asset_decimals(pair.quote))
+        return trade.to_kraken(pair)
 
     def trades_history(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
         start = self._bound(params.get("start"), "start", self._trade_time)
@@ -206,7 +205,7 @@ class AccountApi:
 
     def ledgers(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
         assets = {
-            self._ledger_asset(name) for name in _names(params.get("asset", "all")) if name != "all"
+            self._ledger_asset(name) for name in names(params.get("asset", "all")) if name != "all"
         }
         kind = params.get("type", "all")
         start = self._bound(params.get("start"), "start", self._ledger_time)
@@ -264,7 +263,7 @@ def _within(time: Decimal, start: Decimal | None, end: Decimal | None) -> bool:
 
 
 def _page(items: list[_T], params: Mapping[str, str]) -> tuple[list[_T], int]:
-    ofs = _int(params.get("ofs"), "ofs") or 0
+    ofs = int_param(params.get("ofs"), "ofs") or 0
     if ofs < 0:
         raise invalid("ofs")
     return items[ofs : ofs + PAGE], len(items)
@@ -274,21 +273,8 @@ def _flag(params: Mapping[str, str], name: str) -> bool:
     return params.get(name, "").strip().lower() in _TRUE
 
 
-def _int(text: str | None, field: str) -> int | None:
-    if text is None or text == "":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise invalid(field) from None
-
-
-def _names(text: str) -> Iterable[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def _ids(text: str | None, field: str) -> list[str]:
-    ids = list(_names(text or ""))
+    ids = list(names(text or ""))
     if not ids or len(ids) > PAGE:
         raise invalid(field)
     return ids

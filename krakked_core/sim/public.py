@@ -1,7 +1,7 @@
 """Kraken's public REST methods over the sandbox's markets (results as Kraken shapes them)."""
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,19 +11,18 @@ from krakked_core.sim.markets import Markets, Pair
 from krakked_core.sim.matching import Matcher
 from krakked_core.sim.prices import NS, Candles, DayTrades, PriceModel, ns_of
 from krakked_core.sim.settings import SimSettings
+from krakked_core.sim.wire import int_param, names, rfc3339
 
 OHLC_INTERVALS = (1, 5, 15, 30, 60, 240, 1440, 10080, 21600)
-OHLC_MAX_ROWS = 720
+# Kraken returns the 720 most recent committed candles plus the running one (its real answer,
+# samples/http_ohlc.json, has 721 rows).
+OHLC_COMMITTED_ROWS = 720
 TRADES_MAX = 1000
 _PAIR_INFO_FIELDS = {
     "leverage": ("leverage_buy", "leverage_sell"),
     "fees": ("fees", "fees_maker", "fee_volume_currency"),
     "margin": ("margin_call", "margin_stop"),
 }
-
-
-def rfc3339(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class PublicApi:
@@ -68,7 +67,7 @@ class PublicApi:
         aclass = params.get("aclass", "currency")
         if aclass != "currency":
             raise invalid("aclass")
-        wanted = _names(params.get("asset"))
+        wanted = names(params.get("asset"))
         keys = (
             [self._markets.asset_key(name) for name in wanted] if wanted else self._markets.assets
         )
@@ -142,11 +141,11 @@ class PublicApi:
 
     def ohlc(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
         pair = self._one_pair(params)
-        interval = _int(params.get("interval", "1"), None)
+        interval = int_param(params.get("interval", "1"), None)
         if interval not in OHLC_INTERVALS:
             raise invalid()
         now_ns = _ns(now)
-        rows = self.ohlc_rows(pair, interval, now_ns, since=_int(params.get("since"), None))
+        rows = self.ohlc_rows(pair, interval, now_ns, since=int_param(params.get("since"), None))
         running = (now_ns // (60 * NS) // interval) * interval * 60
         return {
             pair.key: [self._ohlc_row(pair, rows, i) for i in range(len(rows))],
@@ -156,12 +155,13 @@ class PublicApi:
     def ohlc_rows(
         self, pair: Pair, interval: int, now_ns: int, since: int | None = None
     ) -> Candles:
-        """Candles of ``interval`` minutes: at most 720, the last running, none before history."""
+        """Candles of ``interval`` minutes: at most 720 committed plus the running one (last),
+        none before history."""
         running = (now_ns // (60 * NS) // interval) * interval
         first = (self._history_start() // 60 // interval) * interval
         if since is not None:
             first = max(first, (since // (interval * 60) + 1) * interval)
-        first = min(max(first, running - (OHLC_MAX_ROWS - 1) * interval), running)
+        first = min(max(first, running - OHLC_COMMITTED_ROWS * interval), running)
         return self._prices.candles(pair, first, now_ns).aggregate(interval)
 
     def _ohlc_row(self, pair: Pair, rows: Candles, i: int) -> list[Any]:
@@ -179,11 +179,11 @@ class PublicApi:
 
     def trades(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
         pair = self._one_pair(params)
-        count = _int(params.get("count", str(TRADES_MAX)), "count")
+        count = int_param(params.get("count", str(TRADES_MAX)), "count")
         if count is None or not 1 <= count <= TRADES_MAX:
             raise invalid("count")
         now_ns, floor = _ns(now), self._history_start() * NS
-        since = _int(params.get("since"), "since")
+        since = int_param(params.get("since"), "since")
         if since is not None and since < 10**12:
             since *= NS  # Kraken takes seconds as well as its nanosecond cursor
         if since is None:
@@ -197,7 +197,7 @@ class PublicApi:
 
     def depth(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
         pair = self._one_pair(params)
-        count = _int(params.get("count", "100"), "count")
+        count = int_param(params.get("count", "100"), "count")
         if count is None or not 1 <= count <= 500:
             raise invalid("count")
         top = self._matcher.book(pair, _ns(now))
@@ -219,12 +219,12 @@ class PublicApi:
     # --- arguments ---------------------------------------------------------------------------
 
     def _pairs(self, params: Mapping[str, str], *, default_all: bool) -> list[Pair]:
-        names = _names(params.get("pair"))
-        if not names:
+        wanted = names(params.get("pair"))
+        if not wanted:
             if default_all:
                 return list(self._markets.pairs.values())
             raise invalid("pair")
-        return [self._markets.get(name) for name in names]
+        return [self._markets.get(name) for name in wanted]
 
     def _one_pair(self, params: Mapping[str, str]) -> Pair:
         pairs = self._pairs(params, default_all=False)
@@ -300,19 +300,6 @@ def _price_fmt(pair: Pair, decimals: int) -> Callable[[Any], str]:
         return pair.format_price(price, decimals)
 
     return fmt
-
-
-def _names(text: str | None) -> list[str]:
-    return [part.strip() for part in (text or "").split(",") if part.strip()]
-
-
-def _int(text: str | None, field: str | None) -> int | None:
-    if text is None or text == "":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise invalid(field) from None
 
 
 def _ns(now: datetime) -> int:

@@ -45,7 +45,7 @@ class Order:
     reason: str | None = None
     closetm: Decimal | None = None
     vol_exec: Decimal = ZERO
-    cost: Decimal = ZERO  # charged, rounded to the quote asset
+    cost: Decimal = ZERO  # charged, to the pair's charge decimals (Markets.charge_decimals)
     fee: Decimal = ZERO
     cost_exact: Decimal = ZERO  # unrounded sums: each fill charges the change of their rounding
     fee_exact: Decimal = ZERO
@@ -83,7 +83,7 @@ class Order:
             "close": "",
         }
 
-    def to_kraken(self, pair: Pair, quote_decimals: int, *, with_trades: bool) -> dict[str, Any]:
+    def to_kraken(self, pair: Pair, *, with_trades: bool) -> dict[str, Any]:
         average = self.cost / self.vol_exec if self.vol_exec else (self.price or ZERO)
         out: dict[str, Any] = {
             "refid": None,
@@ -95,8 +95,8 @@ class Order:
             "descr": self.descr(pair),
             "vol": fmt(self.volume, pair.lot_decimals),
             "vol_exec": fmt(self.vol_exec, pair.lot_decimals),
-            "cost": fmt(self.cost, quote_decimals),
-            "fee": fmt(self.fee, quote_decimals),
+            "cost": fmt(self.cost, pair.cost_decimals),
+            "fee": fmt(self.fee, pair.cost_decimals),
             "price": pair.format_price(average),
             "stopprice": "0.00000",
             "limitprice": "0.00000",
@@ -126,12 +126,12 @@ class TradeRecord:
     ordertype: str
     price: Decimal
     vol: Decimal
-    cost: Decimal  # charged, in the quote asset's decimals
+    cost: Decimal  # charged, to the pair's charge decimals (Markets.charge_decimals)
     fee: Decimal
     maker: bool
     ledgers: list[str] = field(default_factory=list)
 
-    def to_kraken(self, pair: Pair, quote_decimals: int) -> dict[str, Any]:
+    def to_kraken(self, pair: Pair) -> dict[str, Any]:
         return {
             "ordertxid": self.ordertxid,
             "postxid": SPOT_POSTXID,
@@ -140,10 +140,10 @@ class TradeRecord:
             "type": self.side,
             "ordertype": self.ordertype,
             "price": pair.format_price(self.price),
-            "cost": fmt(self.cost, quote_decimals),
-            "fee": fmt(self.fee, quote_decimals),
+            "cost": fmt(self.cost, pair.cost_decimals),
+            "fee": fmt(self.fee, pair.cost_decimals),
             "vol": fmt(self.vol, pair.lot_decimals),
-            "margin": fmt(ZERO, quote_decimals),
+            "margin": fmt(ZERO, pair.cost_decimals),
             "misc": "",
             "trade_id": self.trade_id,
             "maker": self.maker,

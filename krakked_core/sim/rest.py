@@ -17,7 +17,6 @@ from starlette.responses import Response
 
 from krakked_core.sim.auth import (
     BAD_REQUEST,
-    AuthFailure,
     KeyRegistry,
     PrivateRequest,
     check_permission,
@@ -26,7 +25,7 @@ from krakked_core.sim.auth import (
 from krakked_core.sim.errors import SimError
 from krakked_core.sim.exchange import Exchange
 from krakked_core.sim.faults import FaultInjector, HttpDecision, HttpFault
-from krakked_core.sim.limits import RateLimiter, RateLimitExceeded
+from krakked_core.sim.limits import RateLimiter
 from krakked_core.sim.trading_costs import TradingCosts
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ class RestApi:
         async def handle() -> Response:
             try:
                 params.update(parse_body(body, request.headers.get("content-type", "")))
-            except AuthFailure as exc:
+            except SimError as exc:
                 return kraken_response([exc.kraken_error])
             return await self._call_public(method, params)
 
@@ -125,7 +124,7 @@ class RestApi:
             check_permission(call.api_key, method)
             self._limiter.charge_private_call(call.api_key.key, method)
             result = await run_in_threadpool(self._execute, method, call)
-        except (AuthFailure, RateLimitExceeded, SimError) as exc:
+        except SimError as exc:
             return kraken_response([exc.kraken_error])
         except Exception:  # a sandbox bug: answer as Kraken's engine would, and say so in the log
             log.exception("sandbox private call failed", extra={"method": method})
@@ -152,7 +151,7 @@ class RestApi:
             log.info("sim fault", extra={"method": method, "fault": decision.fault.value})
             return early
         response = await handle()
-        if decision.fault is HttpFault.ADD_ORDER_LOST_RESPONSE:
+        if decision.fault is HttpFault.ADD_ORDER_LOST_RESPONSE and _placed_order(response):
             log.info("sim fault", extra={"method": method, "fault": decision.fault.value})
             if profile.lost_response_as == "drop" and self._drop(request):
                 return response  # never reaches the client: the connection is gone
@@ -163,6 +162,17 @@ class RestApi:
             if profile.timeout_then == "drop" and self._drop(request):
                 return response
         return response
+
+
+def _placed_order(response: Response) -> bool:
+    """Whether an AddOrder answer carries a txid: only an executed order can lose its answer
+    (a rejection, a ``validate`` call or an auth failure reach the client as they are)."""
+    try:
+        payload = json.loads(bytes(response.body))
+    except ValueError:
+        return False
+    result = payload.get("result") if isinstance(payload, dict) else None
+    return isinstance(result, dict) and bool(result.get("txid"))
 
 
 def _refused(decision: HttpDecision) -> Response | None:

@@ -1,10 +1,10 @@
 """The sandbox's ASGI app (Kraken REST, WebSocket v2, loopback control) and its uvicorn thread.
 
 HTTP and WebSocket share one port, as on Kraken's hosts: ``/0/public/<M>``, ``/0/private/<M>``,
-``/v2``. ``/sim/...`` is the sandbox's own control surface, refused to anything but loopback.
+``/v2``. ``/sim/...`` is the sandbox's own control surface (faults, health, and the routes of
+``control.py``), refused to anything but loopback.
 """
 
-import ipaddress
 import json
 import logging
 import socket
@@ -20,6 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from krakked_core.sim.auth import KeyRegistry
+from krakked_core.sim.control import ControlApi, forbidden, is_loopback
 from krakked_core.sim.exchange import Exchange
 from krakked_core.sim.faults import FaultInjector, FaultProfile
 from krakked_core.sim.limits import RateLimiter
@@ -55,6 +56,7 @@ class SimApp:
                 WebSocketRoute("/v2", self._websocket),
                 Route("/sim/faults", self._faults_endpoint, methods=["GET", "POST"]),
                 Route("/sim/health", self._health, methods=["GET"]),
+                *ControlApi(exchange, keys).routes(),
             ]
         )
 
@@ -73,8 +75,8 @@ class SimApp:
         return False
 
     async def _faults_endpoint(self, request: Request) -> Response:
-        if not _is_loopback(request):
-            return JSONResponse({"error": "loopback only"}, status_code=403)
+        if not is_loopback(request):
+            return forbidden()
         if request.method == "POST":
             try:
                 profile = FaultProfile.model_validate(json.loads(await request.body() or b"{}"))
@@ -85,17 +87,9 @@ class SimApp:
         return JSONResponse(self.faults.profile.model_dump(mode="json"))
 
     async def _health(self, request: Request) -> Response:
-        if not _is_loopback(request):
-            return JSONResponse({"error": "loopback only"}, status_code=403)
+        if not is_loopback(request):
+            return forbidden()
         return JSONResponse({"status": "ok", "time": self.exchange.clock.now().isoformat()})
-
-
-def _is_loopback(connection: HTTPConnection) -> bool:
-    host = connection.client.host if connection.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -27,6 +27,24 @@ class ExchangeState:
     deadman_trigger: Decimal | None = None  # epoch seconds when every open order is cancelled
     # Book depth already taken this minute: "pair|minute|side" → volume taken per level.
     depth_used: dict[str, list[Decimal]] = field(default_factory=dict)
+    # Index of ``orders`` that are still open (not saved: rebuilt on load). Holds and matching
+    # read only this, so their cost follows the open orders, not every order ever placed.
+    open_orders: dict[str, Order] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.open_orders = {txid: o for txid, o in self.orders.items() if o.is_open}
+
+    def add_order(self, order: Order) -> None:
+        """Record a new order (indexed as open while it is)."""
+        self.orders[order.txid] = order
+        self.order_changed(order)
+
+    def order_changed(self, order: Order) -> None:
+        """Keep the open-order index right after ``order``'s status may have changed."""
+        if order.is_open:
+            self.open_orders[order.txid] = order
+        else:
+            self.open_orders.pop(order.txid, None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,12 +81,17 @@ class ExchangeState:
 
 
 def save_state(state: ExchangeState, path: Path) -> None:
-    """Write atomically: a temp file in the same directory, fsynced, then renamed over."""
+    """Write ``state`` atomically (see ``write_state``)."""
+    write_state(state.to_json(), path)
+
+
+def write_state(data: dict[str, Any], path: Path) -> None:
+    """Write a state snapshot atomically: a temp file in the same directory, fsynced, renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(state.to_json(), out, separators=(",", ":"))
+            json.dump(data, out, separators=(",", ":"))
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

@@ -5,7 +5,6 @@ The pair is keyed by its altname, as the exchange reports it in an order's ``des
 """
 
 from collections.abc import Mapping
-from typing import Any
 
 from krakked_core.sim.errors import SimError
 from krakked_core.sim.exchange import Exchange
@@ -13,7 +12,7 @@ from krakked_core.sim.limits import cancel_penalty
 
 
 class TradingCosts:
-    """Look up, through the exchange's own public and private views, what a call will cost."""
+    """Look up, through the exchange itself, what a call will cost."""
 
     def __init__(self, exchange: Exchange) -> None:
         self._exchange = exchange
@@ -34,26 +33,16 @@ class TradingCosts:
             return None  # the exchange will reject the order with its own error
 
     def _cancel_costs(self, params: Mapping[str, str]) -> dict[str, float]:
-        wanted = {part.strip() for part in params.get("txid", "").split(",") if part.strip()}
-        cl_ord_id = params.get("cl_ord_id")
+        """The penalties of exactly the orders the exchange's CancelOrder will cancel."""
         try:
-            open_orders = self._exchange.private("OpenOrders", {}).get("open", {})
+            targets = self._exchange.cancel_targets(params)
         except SimError:
-            return {}
+            return {}  # the exchange will refuse the call with its own error
         now = self._exchange.clock.now().timestamp()
         costs: dict[str, float] = {}
-        for txid, order in open_orders.items():
-            if not _matches(txid, order, wanted, cl_ord_id):
-                continue
-            pair = str(order.get("descr", {}).get("pair", ""))
-            penalty = cancel_penalty(now - float(order.get("opentm", now)))
-            if pair and penalty:
-                costs[pair] = costs.get(pair, 0.0) + penalty
+        for order in targets:
+            altname = self._exchange.markets.pairs[order.pair].altname
+            penalty = cancel_penalty(now - float(order.opentm))
+            if penalty:
+                costs[altname] = costs.get(altname, 0.0) + penalty
         return costs
-
-
-def _matches(txid: str, order: Mapping[str, Any], wanted: set[str], cl_ord_id: str | None) -> bool:
-    if cl_ord_id is not None:
-        return order.get("cl_ord_id") == cl_ord_id
-    # Kraken's CancelOrder ``txid`` may also be a userref, cancelling every order carrying it.
-    return txid in wanted or str(order.get("userref")) in wanted

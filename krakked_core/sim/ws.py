@@ -16,7 +16,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -25,12 +24,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from krakked_core.sim.errors import SimError
 from krakked_core.sim.exchange import Exchange
 from krakked_core.sim.faults import FaultInjector
+from krakked_core.sim.public import OHLC_INTERVALS
+from krakked_core.sim.wire import rfc3339
 
 log = logging.getLogger(__name__)
 
 API_VERSION = "v2"
 SERVER_VERSION = "2.0.10"
-OHLC_INTERVALS = frozenset({1, 5, 15, 30, 60, 240, 1440, 10080, 21600})
 CHANNELS = frozenset({"ticker", "ohlc"})
 PUMP_SECONDS = 0.2
 HEARTBEAT_SECONDS = 1.0
@@ -53,11 +53,6 @@ _GONE = (WebSocketDisconnect, ConnectionError, OSError, RuntimeError)
 WsDropper = Callable[[WebSocket], bool]
 
 _connection_ids = itertools.count(1)
-
-
-def rfc3339(moment: datetime) -> str:
-    """Kraken's wire timestamp: ``2023-09-25T09:04:31.742599Z``."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -125,7 +120,7 @@ class WsSession:
                 log.warning("WebSocket session failed", exc_info=error)
 
     def _now(self) -> str:
-        return rfc3339(self._exchange.clock.now())
+        return rfc3339(self._exchange.clock.now(), micros=True)
 
     def _status_message(self) -> dict[str, Any]:
         return {

@@ -1,11 +1,12 @@
 """``portfolio_snapshot``: sync the books with the exchange, then store one snapshot.
 
-The check fails (severity ERROR) while the books and the exchange disagree.
+The check fails (severity ERROR) while the books and the exchange disagree, and when the books
+were never synced or their balances are stale (a sync failing silently is not "no drift").
 """
 
 import dagster as dg
 
-from krakked_core.portfolio.views import money
+from krakked_core.portfolio.views import money, timestamp
 from krakked_pipeline.resources_portfolio import Portfolio
 
 
@@ -34,12 +35,22 @@ def portfolio_snapshot(portfolio: Portfolio) -> dg.MaterializeResult:  # type: i
 
 @dg.asset_check(asset=portfolio_snapshot, blocking=False)
 def portfolio_reconciled(portfolio: Portfolio) -> dg.AssetCheckResult:
-    """The books agree with the exchange's balances (no drift)."""
+    """The books agree with the exchange's balances (no drift), and were synced recently."""
     equity = portfolio.service().get_equity()
+    problems = []
+    if equity.never_synced:
+        problems.append("the portfolio was never synced: no balances to check")
+    elif equity.stale:
+        problems.append(f"balances are stale (as of {timestamp(equity.balances_as_of)})")
+    if equity.drift_flag:
+        problems.append(f"books and exchange disagree on {', '.join(equity.drift_assets)}")
     return dg.AssetCheckResult(
-        passed=not equity.drift_flag,
+        passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(problems) or "books match the exchange, synced recently",
         metadata={
+            "never_synced": equity.never_synced,
+            "stale": equity.stale,
             "drift_assets": dg.MetadataValue.json(list(equity.drift_assets)),
             "unvalued_assets": dg.MetadataValue.json(list(equity.unvalued_assets)),
         },

@@ -146,6 +146,67 @@ def test_setup_interactive_then_prompts_hidden_and_saves(
     _assert_no_secret(result)  # hidden input is not echoed
 
 
+TYPED = f"{TEST_KEY}\n{TEST_SECRET}\n{PASSWORD}\n{PASSWORD}\n"
+MAINTENANCE = Reply(503, "<html>maintenance</html>")
+
+
+def test_setup_interactive_unreachable_then_retry_reuses_what_was_typed_and_saves_validated(
+    kraken: LoopbackKraken, _isolated_dirs: AppPaths
+) -> None:
+    kraken.script("Balance", MAINTENANCE, ok({}))
+
+    result = _run("setup", input=TYPED + "y\n")
+
+    assert result.exit_code == 0, result.output
+    assert "Kraken could not be reached. Retry now?" in result.output
+    assert "validated and saved" in result.output
+    saved = read_credentials_file(_isolated_dirs.secrets_file, PASSWORD)
+    assert saved.api_key.get_secret_value() == TEST_KEY and saved.validated is True
+    balance_calls = kraken.calls("Balance")
+    assert len(balance_calls) == 2
+    assert {call.headers["API-Key"] for call in balance_calls} == {TEST_KEY}
+    _assert_no_secret(result)
+
+
+def test_setup_interactive_unreachable_retry_declined_save_accepted_then_saved_unvalidated(
+    kraken: LoopbackKraken, _isolated_dirs: AppPaths
+) -> None:
+    kraken.script("Balance", MAINTENANCE)
+
+    result = _run("setup", input=TYPED + "n\ny\n")
+
+    assert result.exit_code == 0, result.output
+    assert "Save it marked unvalidated?" in result.output and "UNVALIDATED" in result.output
+    saved = read_credentials_file(_isolated_dirs.secrets_file, PASSWORD)
+    assert saved.api_key.get_secret_value() == TEST_KEY and saved.validated is False
+    assert len(kraken.calls("Balance")) == 1
+
+
+def test_setup_interactive_unreachable_retry_and_save_both_declined_then_exit_3_nothing_saved(
+    kraken: LoopbackKraken, _isolated_dirs: AppPaths
+) -> None:
+    kraken.script("Balance", MAINTENANCE)
+
+    result = _run("setup", input=TYPED + "y\nn\nn\n")
+
+    assert result.exit_code == 3, result.output
+    assert "Nothing was saved" in result.output and "Authentication" not in result.output
+    assert not _isolated_dirs.secrets_file.exists()
+    assert len(kraken.calls("Balance")) == 2  # the first try and one retry
+
+
+def test_setup_interactive_retry_finds_key_refused_then_exit_2_nothing_saved(
+    kraken: LoopbackKraken, _isolated_dirs: AppPaths
+) -> None:
+    kraken.script("Balance", MAINTENANCE, kraken_error("EAPI:Invalid key"))
+
+    result = _run("setup", input=TYPED + "y\n")
+
+    assert result.exit_code == 2, result.output
+    assert "Authentication failed" in result.output
+    assert not _isolated_dirs.secrets_file.exists()
+
+
 def test_setup_non_interactive_missing_variables_then_names_them(_isolated_dirs: AppPaths) -> None:
     result = _run("setup", "--non-interactive")
 

@@ -1,6 +1,7 @@
 import itertools
 import multiprocessing
 import threading
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -8,7 +9,9 @@ import pytest
 
 from krakked_core.clock import ManualClock
 from krakked_core.connection.nonce import FileNonceSource
-from tests.connection.nonce_worker import draw_nonces
+from krakked_core.connection.signing import api_sign
+from tests.connection.conftest import TEST_SECRET
+from tests.connection.nonce_worker import URL_PATH, sign_with_nonces
 
 START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 START_MS = int(START.timestamp() * 1000)
@@ -107,21 +110,27 @@ def test_nonce_held_through_issue_then_other_thread_waits(tmp_path: Path) -> Non
 
 
 @pytest.mark.e2e
-def test_four_processes_signing_concurrently_then_no_repeat_and_no_decrease(tmp_path: Path) -> None:
-    path = str(tmp_path / "nonce.state")
+def test_four_processes_signing_concurrently_then_nonces_rise_in_lock_order_across_all(
+    tmp_path: Path,
+) -> None:
+    path, log = tmp_path / "nonce.state", tmp_path / "signed.log"
     ctx = multiprocessing.get_context("spawn")
-    start, results = ctx.Barrier(4), ctx.Queue()
-    workers = [ctx.Process(target=draw_nonces, args=(path, 200, start, results)) for _ in range(4)]
+    start = ctx.Barrier(4)
+    args = (str(path), str(log), TEST_SECRET, 200, start)
+    workers = [ctx.Process(target=sign_with_nonces, args=args) for _ in range(4)]
     for worker in workers:
         worker.start()
-
-    sequences = [results.get(timeout=60) for _ in workers]
     for worker in workers:
-        worker.join(timeout=10)
+        worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
 
-    everything = [n for seq in sequences for n in seq]
-    assert len(everything) == 800
-    assert len(set(everything)) == 800
-    for seq in sequences:
-        assert all(a < b for a, b in itertools.pairwise(seq))
-    assert int(Path(path).read_text()) == max(everything)
+    # One line per signed request, in the order the nonce lock was held across all processes.
+    records = [line.split(" ") for line in log.read_text().splitlines()]
+    nonces = [int(nonce) for _, nonce, _, _ in records]
+    assert len(nonces) == 800 and len(set(nonces)) == 800
+    assert Counter(pid for pid, _, _, _ in records) == {str(w.pid): 200 for w in workers}
+    assert all(a < b for a, b in itertools.pairwise(nonces))
+    for _, nonce, body, sign in records:
+        assert body.startswith(f"nonce={nonce}&")
+        assert sign == api_sign(url_path=URL_PATH, nonce=nonce, postdata=body, secret=TEST_SECRET)
+    assert int(path.read_text()) == nonces[-1]

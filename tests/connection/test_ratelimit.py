@@ -3,8 +3,13 @@ from pathlib import Path
 import pytest
 
 from krakked_core.clock import ManualClock
+from krakked_core.config import AppConfig
+from krakked_core.connection import build_rest_client
+from krakked_core.connection.compose import public_rate_limit_file
 from krakked_core.connection.ratelimit import PrivateRateLimiter, PublicThrottle, private_call_cost
+from krakked_core.paths import AppPaths
 from tests.connection.conftest import SleepRecorder
+from tests.connection.loopback import loopback_kraken, ok
 
 
 def _limiter(
@@ -165,3 +170,70 @@ def test_public_throttle_after_idle_then_no_wait(
 
     assert throttle.acquire() == 0.0
     assert throttle.acquire() == pytest.approx(0.5)
+
+
+def _shared_throttle(
+    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder, rate: float = 1.0
+) -> PublicThrottle:
+    return PublicThrottle(rate, clock, sleeper, state_file=tmp_path / "public_ratelimit.state")
+
+
+def test_public_throttles_sharing_a_state_file_space_calls_between_them(
+    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder
+) -> None:
+    # Two processes (here two throttles) on one state file draw on one per-IP budget.
+    sidecar = _shared_throttle(tmp_path, clock, sleeper)
+    dagster_run = _shared_throttle(tmp_path, clock, sleeper)
+
+    assert sidecar.acquire() == 0.0
+    assert dagster_run.acquire() == pytest.approx(1.0)
+    clock.advance(0.25)
+    assert sidecar.acquire() == pytest.approx(0.75)
+    clock.advance(5)
+    assert dagster_run.acquire() == 0.0
+
+
+def test_public_throttle_reserves_slots_so_waiters_queue_in_order(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    # Waiting happens outside the lock: each caller takes the next slot, then sleeps for it.
+    waits: list[float] = []
+    first = PublicThrottle(2.0, clock, waits.append, state_file=tmp_path / "p.state")
+    second = PublicThrottle(2.0, clock, waits.append, state_file=tmp_path / "p.state")
+
+    first.acquire()
+    second.acquire()
+    first.acquire()  # the clock did not move: a third slot, one interval after the second
+
+    assert waits == [pytest.approx(0.5), pytest.approx(1.0)]
+
+
+def test_public_throttle_state_far_in_the_future_or_damaged_then_recovers(
+    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder
+) -> None:
+    state = tmp_path / "public_ratelimit.state"
+    state.write_text('{"next": %f}' % (clock.now().timestamp() + 86_400))  # clock went back
+    throttle = _shared_throttle(tmp_path, clock, sleeper)
+
+    assert throttle.acquire() == pytest.approx(1.0)  # one interval of caution, not a day
+    state.write_text("{not json")
+    clock.advance(10)
+    assert throttle.acquire() == pytest.approx(1.0)
+
+
+def test_rest_clients_built_for_one_config_dir_share_the_public_spacing(
+    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder
+) -> None:
+    paths = AppPaths(tmp_path / "config", tmp_path / "data")
+    with loopback_kraken() as kraken:
+        config = AppConfig.model_validate({"exchange": {"rest_url": kraken.url}})
+        kraken.script("Time", ok({"unixtime": 1, "rfc1123": "x"}))
+        first = build_rest_client(config, paths, None, clock=clock, sleeper=sleeper)
+        second = build_rest_client(config, paths, None, clock=clock, sleeper=sleeper)
+
+        first.server_time()
+        second.server_time()
+
+    assert sleeper.sleeps == [pytest.approx(1.0)]
+    assert public_rate_limit_file(paths) == paths.config_dir / "public_ratelimit.state"
+    assert public_rate_limit_file(paths).exists()

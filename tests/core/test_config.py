@@ -65,14 +65,58 @@ def test_env_file_overlays_base_file_and_variables_win(app_paths: AppPaths) -> N
     assert config.market_data.ws.stale_tolerance_seconds == 30
 
 
-def test_env_values_are_typed_like_yaml() -> None:
-    overrides = env_overrides(
-        {"KRAKKED_UNIVERSE__EXCLUDE_PAIRS": "[XDGUSD, ADAUSD]", "KRAKKED_UI__READ_ONLY": "true"}
-    )
-    assert overrides == {
-        "universe": {"exclude_pairs": ["XDGUSD", "ADAUSD"]},
-        "ui": {"read_only": True},
+def test_env_values_are_converted_by_field_type(app_paths: AppPaths) -> None:
+    environ = {
+        "KRAKKED_UNIVERSE__EXCLUDE_PAIRS": "[XDGUSD, ADAUSD]",
+        "KRAKKED_UI__READ_ONLY": "true",
+        "KRAKKED_UI__PORT": "9090",
+        "KRAKKED_RISK__MIN_LIQUIDITY_24H_USD": "null",
     }
+
+    config = load_config(app_paths, environ=environ)
+
+    assert config.universe.exclude_pairs == ("XDGUSD", "ADAUSD")
+    assert config.ui.read_only is True
+    assert config.ui.port == 9090
+    assert config.risk.min_liquidity_24h_usd is None
+
+
+def test_env_string_values_arrive_whole_and_untyped(app_paths: AppPaths) -> None:
+    environ = {
+        "KRAKKED_UI__AUTH__ENABLED": "true",
+        "KRAKKED_UI__AUTH__TOKEN": "abc #def",  # YAML would cut this at the comment
+        "KRAKKED_REGION__CODE": "NO",  # YAML would make this False
+    }
+
+    config = load_config(app_paths, environ=environ)
+
+    assert config.ui.auth.token.get_secret_value() == "abc #def"
+    assert config.region.code == "NO"
+    numeric = load_config(app_paths, environ={"KRAKKED_UI__AUTH__TOKEN": "12345678"})
+    assert numeric.ui.auth.token.get_secret_value() == "12345678"
+
+
+def test_env_mapping_keys_keep_their_case(app_paths: AppPaths) -> None:
+    environ = {"KRAKKED_PORTFOLIO__VALUATION_PAIRS__BTC": "XBTUSD"}
+
+    config = load_config(app_paths, environ=environ)
+
+    assert config.portfolio.valuation_pairs == {"BTC": "XBTUSD"}
+    assert env_overrides(environ) == {"portfolio": {"valuation_pairs": {"BTC": "XBTUSD"}}}
+
+
+def test_contract_strategy_example_with_flat_parameters_loads(app_paths: AppPaths) -> None:
+    write(
+        app_paths.config_file,
+        "strategies:\n  enabled: [trend_following_v1]\n  configs:\n"
+        "    trend_following_v1:\n      type: trend_following\n      timeframes: ['1h', '4h']\n"
+        "      ma_fast: 20\n      ma_slow: 50\n      min_signal_confidence: 0.6\n",
+    )
+
+    strategy = load_config(app_paths, environ={}).strategies.configs["trend_following_v1"]
+
+    assert strategy.timeframes == ("1h", "4h")
+    assert strategy.params == {"ma_fast": 20, "ma_slow": 50, "min_signal_confidence": 0.6}
 
 
 def test_unknown_key_fails_with_dotted_path(app_paths: AppPaths) -> None:

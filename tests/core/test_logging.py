@@ -1,8 +1,10 @@
 import json
 import logging
+from typing import NamedTuple
 
 import pytest
 
+from krakked_core.errors import ConfigError
 from krakked_core.log import REDACTED, SECRET_SCRUBBER, configure_logging
 
 
@@ -54,3 +56,59 @@ def test_log_level_from_environment(monkeypatch, restore_root_logging) -> None:
     configure_logging()
 
     assert logging.getLogger().level == logging.WARNING
+
+
+def test_secret_in_extra_fields_is_scrubbed_for_any_handler() -> None:
+    SECRET_SCRUBBER.register("extra-secret-value-1234")
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]
+    log = logging.getLogger("krakked.test.extra")
+    log.addHandler(handler)
+    try:
+        log.warning("sent", extra={"headers": {"API-Key": "extra-secret-value-1234"}})
+    finally:
+        log.removeHandler(handler)
+
+    assert "extra-secret-value-1234" not in repr(vars(seen[0]))
+
+
+def test_secret_in_a_logged_traceback_is_scrubbed(capsys, restore_root_logging) -> None:
+    SECRET_SCRUBBER.register("traceback-secret-5678")
+    configure_logging("INFO", json_lines=True)
+
+    try:
+        raise RuntimeError("failed with traceback-secret-5678")
+    except RuntimeError:
+        logging.getLogger("krakked.test").exception("request failed")
+
+    err = capsys.readouterr().err
+    assert "RuntimeError" in err
+    assert "traceback-secret-5678" not in err
+
+
+def test_malformed_log_call_does_not_raise_into_the_caller(caplog) -> None:
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("krakked.test").warning("a %s %s", 1)  # noqa: PLE1206 - on purpose
+
+    assert "did not match" in caplog.text
+
+
+def test_unknown_log_level_is_a_config_error(monkeypatch, restore_root_logging) -> None:
+    monkeypatch.setenv("KRAKKED_LOG_LEVEL", "verbose")
+
+    with pytest.raises(ConfigError, match="KRAKKED_LOG_LEVEL"):
+        configure_logging()
+
+
+class Event(NamedTuple):
+    kind: str
+    job_name: str
+
+
+def test_named_tuples_in_log_records_are_left_intact(caplog) -> None:
+    event = Event("STEP_START", "job")
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("krakked.test").info("event", extra={"dagster_event": event})
+
+    assert caplog.records[-1].dagster_event is event

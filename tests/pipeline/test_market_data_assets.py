@@ -2,13 +2,14 @@
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import dagster as dg
 import polars as pl
 import pytest
 
 from krakked_core.clock import SystemClock
-from krakked_core.dagster_home import PG_URL_VARIABLE, prepare_dagster_home
+from krakked_core.dagster_home import OHLC_TAIL_TAG, PG_URL_VARIABLE, prepare_dagster_home
 from krakked_core.db import make_engine, upgrade
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.ohlc_store import BAR_SCHEMA, OhlcStore
@@ -17,8 +18,8 @@ from krakked_core.paths import AppPaths
 from krakked_core.sim import SandboxExchange, SimSettings
 from krakked_pipeline.assets.ohlc import OHLC_ASSETS
 from krakked_pipeline.assets.universe import pair_universe
-from krakked_pipeline.checks import OHLC_CHECKS
-from krakked_pipeline.definitions import defs
+from krakked_pipeline.checks import OHLC_CHECKS, freshness_limit
+from krakked_pipeline.definitions import CONFIG, OHLC_FRESHNESS_CHECKS, defs
 from krakked_pipeline.resources import KrakkedSettings, build_resources
 from tests.market_data.history.conftest import write_config
 
@@ -156,13 +157,18 @@ def test_materialize_with_dagster_storage_from_prepared_home(
         assert event is not None
 
 
+def _tick(name: str, at: datetime, instance: dg.DagsterInstance) -> Any:
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=at, repository_def=defs.get_repository_def()
+    )
+    return defs.resolve_schedule_def(name).evaluate_tick(context)
+
+
 def test_tail_schedule_fills_the_day_of_the_bar_that_just_closed() -> None:
     schedule = defs.resolve_schedule_def("ohlc_1h_tail_schedule")
     after_midnight = datetime(2024, 3, 2, 0, 1, tzinfo=UTC)
-    context = dg.build_schedule_context(
-        scheduled_execution_time=after_midnight, repository_def=defs.get_repository_def()
-    )
-    [run] = schedule.evaluate_tick(context).run_requests
+    with dg.instance_for_test() as instance:
+        [run] = _tick("ohlc_1h_tail_schedule", after_midnight, instance).run_requests
     assert run.partition_key == "2024-03-01"
     assert schedule.cron_schedule == "1 * * * *"
     universe = defs.resolve_schedule_def("universe_refresh_schedule")
@@ -186,3 +192,73 @@ def test_partition_older_than_the_rest_window_is_rebuilt_from_trades(resources) 
     checks = _checks(result)
     assert checks["no_duplicate_bars"].passed and checks["bars_aligned"].passed
     assert checks["no_running_candle"].passed
+
+
+def test_1m_tail_runs_every_ten_minutes_and_covers_both_days_after_midnight() -> None:
+    schedule = defs.resolve_schedule_def("ohlc_1m_tail_schedule")
+    with dg.instance_for_test() as instance:
+        runs = _tick(schedule.name, datetime(2024, 3, 2, 0, 1, tzinfo=UTC), instance).run_requests
+    assert schedule.cron_schedule == "1/10 * * * *"
+    assert [run.partition_key for run in runs] == ["2024-03-01", "2024-03-02"]
+    job = defs.resolve_job_def("ohlc_1m_tail_job")
+    assert job.tags[OHLC_TAIL_TAG] == "1m"  # the run queue runs one per timeframe
+
+
+def test_tail_schedule_skips_while_a_run_of_its_job_is_unfinished() -> None:
+    at = datetime(2024, 3, 2, 5, 1, tzinfo=UTC)
+    job = defs.resolve_job_def("ohlc_1h_tail_job")
+    with dg.instance_for_test() as instance:
+        run = instance.create_run_for_job(job_def=job, status=dg.DagsterRunStatus.STARTED)
+        other = instance.create_run_for_job(
+            job_def=defs.resolve_job_def("ohlc_1d_tail_job"), status=dg.DagsterRunStatus.STARTED
+        )
+        busy = _tick("ohlc_1h_tail_schedule", at, instance)
+        assert busy.run_requests == [] and run.run_id in (busy.skip_message or "")
+        assert other.run_id not in (busy.skip_message or "")
+
+        instance.report_run_failed(run)
+        free = _tick("ohlc_1h_tail_schedule", at, instance)
+    assert [r.partition_key for r in free.run_requests or []] == ["2024-03-02"]
+
+
+def test_dagster_home_limits_tail_runs_to_one_per_timeframe(app_paths: AppPaths) -> None:
+    home = prepare_dagster_home(app_paths, {})
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        coordinator = instance.run_coordinator
+        assert isinstance(coordinator, dg.QueuedRunCoordinator)
+        limits = coordinator.get_run_queue_config().tag_concurrency_limits
+    assert {"key": OHLC_TAIL_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in limits
+
+
+def test_freshness_checks_flag_an_ohlc_asset_that_stopped_updating(
+    resources: dict[str, object],
+) -> None:
+    checks = {check.check_key.asset_key.path[-1]: check for check in OHLC_FRESHNESS_CHECKS}
+    assert set(checks) == {f"ohlc_{tf}" for tf in CONFIG.market_data.timeframes}
+    assert freshness_limit("1m") == timedelta(minutes=30)
+    assert freshness_limit("1d") == timedelta(days=3)
+    sensor = defs.resolve_sensor_def("ohlc_freshness_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    check = checks["ohlc_1d"]
+    with dg.instance_for_test() as instance:
+        _materialize_universe(resources, instance)
+        never = dg.materialize(
+            [OHLC_ASSETS["1d"], check],
+            selection=dg.AssetSelection.checks(check),
+            resources=resources,
+            instance=instance,
+            raise_on_error=False,
+        )
+        dg.materialize(
+            [OHLC_ASSETS["1d"]], partition_key=_yesterday(), resources=resources, instance=instance
+        )
+        fresh = dg.materialize(
+            [OHLC_ASSETS["1d"], check],
+            selection=dg.AssetSelection.checks(check),
+            resources=resources,
+            instance=instance,
+        )
+    [stalled] = never.get_asset_check_evaluations()
+    [updated] = fresh.get_asset_check_evaluations()
+    assert not stalled.passed and stalled.severity == dg.AssetCheckSeverity.WARN
+    assert updated.passed

@@ -23,7 +23,8 @@ def d(value: str | int) -> Decimal:
 
 
 class FixedPrices:
-    """A PriceSource with set prices; unknown pairs raise UnknownPairError."""
+    """A PriceSource with set prices, the same at every moment (so also a HistoricalPriceSource);
+    unknown pairs raise UnknownPairError now and have no price in the past."""
 
     def __init__(self, prices: dict[str, str] | None = None) -> None:
         self.prices = {k: Decimal(v) for k, v in (prices or {}).items()}
@@ -34,6 +35,29 @@ class FixedPrices:
         if pair not in self.prices:
             raise UnknownPairError(f"no price for {pair}")
         return self.prices[pair]
+
+    def price_at(self, pair: str, at: datetime) -> Decimal | None:
+        return self.prices.get(pair)
+
+
+class PriceHistory:
+    """A HistoricalPriceSource: each pair's price from a moment on; the latest is "now"."""
+
+    def __init__(self) -> None:
+        self.changes: dict[str, list[tuple[datetime, Decimal]]] = {}
+
+    def set(self, pair: str, price: str | Decimal, since: datetime) -> None:
+        self.changes.setdefault(pair, []).append((since, Decimal(str(price))))
+        self.changes[pair].sort()
+
+    def price_at(self, pair: str, at: datetime) -> Decimal | None:
+        known = [price for since, price in self.changes.get(pair, []) if since <= at]
+        return known[-1] if known else None
+
+    def get_latest_price(self, pair: str) -> Decimal:
+        if not self.changes.get(pair):
+            raise UnknownPairError(f"no price for {pair}")
+        return self.changes[pair][-1][1]
 
 
 @dataclass
@@ -127,14 +151,15 @@ class FakeAccount:
             price=px,
             volume=vol,
             cost=cost,
-            fee=fee_d if fee_in == "quote" else fee_d * px,
+            fee={"quote": fee_d, "base": fee_d * px}.get(fee_in, Decimal(0)),
             time=at,
         )
         self.trades.append(fill)
         k = len(self.ledger)
-        for i, (asset, amount, f) in enumerate(
-            ((base, sign * vol, base_fee), (quote, -sign * cost, quote_fee))
-        ):
+        legs = [(base, sign * vol, base_fee), (quote, -sign * cost, quote_fee)]
+        if fee_in not in ("quote", "base"):  # a third asset (fee credits): its own ledger row
+            legs.append((fee_in, Decimal(0), fee_d))
+        for i, (asset, amount, f) in enumerate(legs):
             self.ledger.append(
                 LedgerEntry(
                     ledger_id=f"L{k:06d}-{i}",

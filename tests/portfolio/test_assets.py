@@ -41,6 +41,9 @@ def test_root_when_suffix_variant_then_counts_toward_asset() -> None:
         ("USDCUSD", ("USDC", "USD")),
         ("XDGUSD", ("XDG", "USD")),
         ("XBT/USD", ("XBT", "USD")),
+        ("XTZUSD", ("XTZ", "USD")),  # not XT/ZUSD: a legacy quote only after a legacy base
+        ("USDTZUSD", ("USDT", "USD")),
+        ("XXDGZUSD", ("XDG", "USD")),
     ],
 )
 def test_split_pair_when_raw_name_then_base_and_quote(name: str, expected: tuple[str, str]) -> None:

@@ -69,13 +69,11 @@ def test_portfolio_commands_when_json_then_control_plane_shapes(sim: SandboxExch
     assert Decimal(summary["realized_pnl_usd"]) < 0  # the taker fee
     assert [set(p) for p in positions] == [POSITION_KEYS]
     xbt = positions[0]
-    assert (xbt["pair"], xbt["base_asset"], xbt["base_size"]) == ("XBTUSD", "XBT", "0.01000000")
+    assert (xbt["pair"], xbt["base_asset"], xbt["base_size"]) == ("XBTUSD", "XBT", "0.01")
     assert xbt["strategy_tag"] == "manual"
     assert Decimal(xbt["value_usd"]) == Decimal(xbt["current_price"]) * Decimal("0.01")
     assert [t["strategy_tag"] for t in trades] == ["manual"]
-    assert [(f["type"], f["asset"], f["amount"]) for f in flows] == [
-        ("deposit", "USD", "100000.0000")
-    ]
+    assert [(f["type"], f["asset"], f["amount"]) for f in flows] == [("deposit", "USD", "100000")]
 
 
 def test_portfolio_sync_without_credentials_then_clear_error(

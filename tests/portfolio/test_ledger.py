@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+import pytest
+
 from krakked_core.portfolio.ledger import Ledger
 from tests.portfolio.fakes import cash_flow, d, trade_event
 
@@ -144,3 +146,55 @@ def test_state_when_saved_and_loaded_then_identical() -> None:
     assert again.to_state() == ledger.to_state()
     assert again.books["XBT"].avg_cost == ledger.books["XBT"].avg_cost
     assert isinstance(again.realized_total, Decimal)
+
+
+def test_earn_allocation_legs_sharing_refid_when_not_typed_transfer_then_basis_kept() -> None:
+    ledger = Ledger()
+    ledger.apply_all(
+        [
+            cash_flow("USD", "30000", 0),
+            trade_event("buy", "1", "20000", 1),
+            cash_flow("XBT", "-0.5", 2, kind="reward", refid="E1"),
+            cash_flow("XBT.F", "0.5", 2, kind="reward", refid="E1", value_usd="15000"),
+        ]
+    )
+
+    assert ledger.books["XBT"].avg_cost == d(20000)
+    assert ledger.net_cash_flow_usd == d(30000)  # an internal move is no external flow
+    assert ledger.in_transit == {}
+
+
+def test_spend_receive_sharing_refid_then_conversion_basis_is_usd_spent() -> None:
+    ledger = Ledger()
+    ledger.apply_all(
+        [
+            cash_flow("USD", "1000", 0),
+            cash_flow("USD", "-100", 1, kind="conversion", refid="C1"),
+            cash_flow("XBT", "0.003", 1, kind="conversion", refid="C1", value_usd="90"),
+        ]
+    )
+
+    assert ledger.books["XBT"].cost == d(100) and ledger.books["XBT"].unbased == 0
+    assert ledger.net_cash_flow_usd == d(1000)
+    assert ledger.cash == d(900)
+
+
+def test_sale_of_units_without_cost_basis_then_proceeds_excluded_and_warned(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ledger = Ledger()
+    ledger.apply_all(
+        [
+            cash_flow("SOL", "3", 0),  # no price at its time: no basis
+            trade_event("buy", "1", "100", 1, pair=("SOL", "USD")),
+            trade_event("sell", "4", "200", 2, pair=("SOL", "USD")),
+        ]
+    )
+
+    assert ledger.realized_total == d(100)  # only the unit bought at 100
+    assert ledger.realized_excluded == {"SOL": d(600)}
+    assert "with no known cost" in caplog.text
+    # The identity holds once the excluded proceeds are counted.
+    assert ledger.cash == (
+        ledger.realized_total + sum(ledger.realized_excluded.values()) + ledger.net_cash_flow_usd
+    )

@@ -164,6 +164,7 @@ def test_malformed_rows_when_parsed_then_logged_and_skipped(
     assert [t.trade_id for t in page.items] == ["GOOD"]
     assert page.items[0].pair == "XBTUSD"
     assert page.skipped == 4
+    assert page.skipped_times == (datetime.fromtimestamp(1, tz=UTC),) * 4  # the mark stays before
     assert "skipped 4 malformed" in caplog.text
 
 

@@ -84,3 +84,13 @@ def test_definitions_when_loaded_then_portfolio_schedule_every_five_minutes() ->
 
     assert schedule.cron_schedule == "*/5 * * * *"
     assert defs.resolve_job_def("portfolio_sync_job") is not None
+
+
+def test_check_when_never_synced_then_fails_and_says_why(
+    resources: dict[str, object], sim: SandboxExchange
+) -> None:
+    result = portfolio_reconciled(portfolio=resources["portfolio"])
+
+    assert result.passed is False
+    assert "never synced" in (result.description or "")
+    assert result.metadata["never_synced"].value is True

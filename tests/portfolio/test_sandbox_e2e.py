@@ -13,6 +13,7 @@ from krakked_core.connection.parsers.account import parse_balance
 from krakked_core.db import make_engine, upgrade
 from krakked_core.paths import AppPaths
 from krakked_core.portfolio.assets import root
+from krakked_core.portfolio.history import KrakenHistoricalPrices
 from krakked_core.portfolio.kraken_account import KrakenAccountSource, KrakenTickerPrices
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
@@ -54,6 +55,7 @@ def test_manual_trading_on_sandbox_then_books_match_exactly_and_drift_rises_on_s
         account=KrakenAccountSource(client),
         prices=KrakenTickerPrices(client),
         clock=SystemClock(),
+        history=KrakenHistoricalPrices(client, SystemClock()),
     )
     ex = sim.exchange
     ex.deposit("USD", Decimal("5000"))
@@ -71,6 +73,9 @@ def test_manual_trading_on_sandbox_then_books_match_exactly_and_drift_rises_on_s
     assert books == {a: q for a, q in _exchange_balances(client).items() if q != 0}
     xbt = service.get_position("XBTUSD")
     assert xbt.base_size == Decimal("0.115")
+    # The deposited XBT got its basis from the sandbox's OHLC at the deposit's time.
+    assert xbt.unbased_size == 0 and xbt.avg_entry_price is not None
+    assert all(f.value_usd is not None for f in service.get_cash_flows() if f.amount > 0)
     assert {t.strategy_tag for t in service.get_trade_history()} == {"manual"}
     assert {f.type for f in service.get_cash_flows()} == {"deposit", "withdrawal", "reward"}
     equity = service.get_equity()

@@ -12,6 +12,7 @@ from krakked_core.errors import DataStaleError, PositionNotFoundError
 from krakked_core.model.account import ExchangeOrder
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
+from krakked_core.portfolio.views import summary_json
 from tests.portfolio.fakes import T0, FakeAccount, FixedPrices, at, d
 
 PRICES = {"XBTUSD": "30000", "ETHUSD": "2000"}
@@ -24,12 +25,14 @@ def _service(
     clock: ManualClock | None = None,
     **config,
 ) -> PortfolioService:
+    prices = prices or FixedPrices(PRICES)
     return PortfolioService(
         config=PortfolioConfig(**config),
         store=PortfolioStore(engine),
         account=account,
-        prices=prices or FixedPrices(PRICES),
+        prices=prices,
         clock=clock or ManualClock(at(10_000)),
+        history=prices,
     )
 
 
@@ -476,3 +479,101 @@ def test_sale_of_coins_the_ledger_never_showed_then_no_pnl_on_them_and_drift(
     assert recon is not None and recon["unexplained_sells"] == {"XBT": "0.5"}
     (sale,) = service.get_trade_history(limit=1)
     assert sale.pnl_quote == (d(30000) - 23000) * d("1.5")  # not a cent on the 0.5 unexplained
+
+
+def _ledger_row(account: FakeAccount, ledger_id: str, refid: str, minute: int, **fields) -> None:
+    account.ledger.append(
+        account.ledger[0].__class__(
+            ledger_id=ledger_id, refid=refid, time=at(minute), fee=d(0), **fields
+        )
+    )
+
+
+def test_earn_allocation_to_flexible_then_basis_kept_not_a_reward(engine: Engine) -> None:
+    account = _account()  # 1.5 XBT at 23000
+    for lid, asset, amount in (("LE1", "XBT", "-0.5"), ("LE2", "XBT.F", "0.5")):
+        _ledger_row(
+            account, lid, "E1", 6, type="earn", subtype="allocation", asset=asset, amount=d(amount)
+        )
+    service = _service(engine, account)
+
+    service.sync()
+
+    assert service.get_position("XBTUSD").avg_entry_price == d(23000)
+    assert {f.type for f in service.get_cash_flows(asset="XBT")} == {"transfer"}
+    assert service.get_equity().drift_flag is False
+
+
+def test_units_without_basis_when_sold_then_excluded_proceeds_surface(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    account = _account()
+    account.deposit("SOL", "3", at(5))  # no SOL price known: no basis
+    account.trade("sell", "3", "200", at(6), pair=("SOL", "USD"))
+    service = _service(engine, account)
+
+    service.sync()
+
+    assert service.get_equity().realized_excluded == {"SOL": d(600)}
+    assert service.get_pnl_summary().realized_excluded == {"SOL": d(600)}
+    assert "with no known cost" in caplog.text
+
+
+def test_equity_when_never_synced_or_old_then_says_so(engine: Engine) -> None:
+    clock = ManualClock(at(10_000))
+    service = _service(engine, _account(), clock=clock)
+
+    before = service.get_equity()
+    service.sync()
+    fresh = service.get_equity()
+    clock.advance(901)
+    old = service.get_equity()
+
+    assert before.never_synced and not before.trustworthy
+    assert not fresh.never_synced and not fresh.stale and fresh.trustworthy
+    assert old.stale and not old.never_synced
+
+
+def test_summary_when_manual_trades_not_tracked_then_realized_excludes_them(
+    engine: Engine,
+) -> None:
+    store = PortfolioStore(engine)
+    for local, cl, txid in (("L1", "c-0", "OBOT1"), ("L2", "c-1", "OBOT1B")):
+        store.record_order(
+            local_id=local,
+            strategy_id="trend_v1",
+            pair="XBTUSD",
+            side="buy",
+            order_type="limit",
+            volume=d(1),
+            status="closed",
+            created_at=T0,
+            cl_ord_id=cl,
+            kraken_txid=txid,
+        )
+    service = _service(
+        engine, _tagged_account(), strategy_tags={7: "mean_rev"}, track_manual_trades=False
+    )
+    service.sync()
+
+    data = summary_json(service.get_equity(), service.get_pnl_summary(), None)
+
+    assert data["realized_pnl_usd"] == "1500"  # the bots' 1000 + 500, not the manual −1000
+
+
+def test_position_realized_and_fees_when_sold_for_another_crypto_then_counted(
+    engine: Engine,
+) -> None:
+    account = FakeAccount()
+    account.deposit("USD", "100000", at(0))
+    account.trade("buy", "1", "30000", at(1))
+    account.trade("buy", "10", "1500", at(2), fee="15", pair=("ETH", "USD"))
+    account.trade("sell", "5", "0.06", at(3), fee="0.0003", pair=("ETH", "XBT"))
+    service = _service(engine, account)
+
+    service.sync()
+
+    eth = service.get_position("ETHUSD")
+    # 5 ETH for 0.3 XBT (9000 USD) against a basis of 7500; fee 0.0003 XBT = 9 USD.
+    assert eth.realized_pnl_base == d(-15) + 1500 - 9
+    assert eth.fees_paid_base == d(15) + 9

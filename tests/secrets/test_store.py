@@ -2,7 +2,9 @@ import base64
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,8 +13,10 @@ from krakked_core.paths import AppPaths
 from krakked_core.secrets import SCRYPT_N, Credentials, read_credentials_file, save_credentials
 from tests.secrets.conftest import FAST_N, KEY, PASSWORD, SECRET
 
+Damage = Callable[[bytes], bytes]
 
-def _save(paths: AppPaths, credentials: Credentials, **kwargs) -> Path:
+
+def _save(paths: AppPaths, credentials: Credentials, **kwargs: Any) -> Path:
     kwargs.setdefault("validated", True)
     kwargs.setdefault("scrypt_n", FAST_N)
     return save_credentials(paths, credentials, PASSWORD, **kwargs)
@@ -61,7 +65,7 @@ def _flip_ciphertext_byte(data: bytes) -> bytes:
     return json.dumps(envelope).encode()
 
 
-def _edit_header(**changes: object):
+def _edit_header(**changes: object) -> Damage:
     def edit(data: bytes) -> bytes:
         envelope = json.loads(data)
         envelope.update(changes)
@@ -70,10 +74,19 @@ def _edit_header(**changes: object):
     return edit
 
 
-def _edit_kdf(**changes: object):
+def _edit_kdf(**changes: object) -> Damage:
     def edit(data: bytes) -> bytes:
         envelope = json.loads(data)
         envelope["kdf"].update(changes)
+        return json.dumps(envelope).encode()
+
+    return edit
+
+
+def _drop_header(name: str) -> Damage:
+    def edit(data: bytes) -> bytes:
+        envelope = json.loads(data)
+        del envelope[name]
         return json.dumps(envelope).encode()
 
     return edit
@@ -98,10 +111,17 @@ def _edit_kdf(**changes: object):
         pytest.param(_edit_kdf(n=1000), id="kdf-n-not-power-of-two"),
         pytest.param(_edit_kdf(r=True), id="kdf-r-not-int"),
         pytest.param(_edit_header(format="something-else"), id="wrong-format"),
+        pytest.param(_edit_header(version="1"), id="version-a-string"),
+        pytest.param(_edit_header(version=None), id="version-null"),
+        pytest.param(_edit_header(version=0), id="version-zero"),
+        pytest.param(_edit_header(version=-3), id="version-negative"),
+        pytest.param(_edit_header(version=1.5), id="version-a-float"),
+        pytest.param(_edit_header(version=[2]), id="version-a-list"),
+        pytest.param(_drop_header("version"), id="version-missing"),
     ],
 )
 def test_damaged_file_then_decryption_error_never_credentials(
-    app_paths: AppPaths, credentials: Credentials, damage
+    app_paths: AppPaths, credentials: Credentials, damage: Damage
 ) -> None:
     path = _save(app_paths, credentials)
     path.write_bytes(damage(path.read_bytes()))
@@ -110,12 +130,17 @@ def test_damaged_file_then_decryption_error_never_credentials(
         read_credentials_file(path, PASSWORD)
 
 
-def test_newer_envelope_version_then_says_so(app_paths: AppPaths, credentials: Credentials) -> None:
+def test_newer_envelope_version_then_decryption_error_that_says_so(
+    app_paths: AppPaths, credentials: Credentials
+) -> None:
     path = _save(app_paths, credentials)
     path.write_bytes(_edit_header(version=99)(path.read_bytes()))
 
-    with pytest.raises(SecretsError, match="version 99"):
+    with pytest.raises(SecretsDecryptionError, match="version 99") as caught:
         read_credentials_file(path, PASSWORD)
+
+    assert "newer Krakked" in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
 def test_file_written_then_mode_0600(app_paths: AppPaths, credentials: Credentials) -> None:

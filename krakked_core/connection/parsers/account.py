@@ -48,20 +48,29 @@ def parse_trades_history(
         _mapping(body.get("trades", {}), "TradesHistory.trades"),
         body,
         lambda key, row: _trade(key, row, pairs),
+        ("time",),
     )
 
 
 def parse_ledgers(result: object) -> Page[LedgerEntry]:
     """``Ledgers`` → a page of ledger entries."""
     body = _mapping(result, "Ledgers")
-    return _page("Ledgers entry", _mapping(body.get("ledger", {}), "Ledgers.ledger"), body, _entry)
+    return _page(
+        "Ledgers entry", _mapping(body.get("ledger", {}), "Ledgers.ledger"), body, _entry, ("time",)
+    )
 
 
-def parse_closed_orders(result: object) -> Page[ExchangeOrder]:
+def parse_closed_orders(
+    result: object, pairs: Mapping[str, tuple[str, str]] | None = None
+) -> Page[ExchangeOrder]:
     """``ClosedOrders`` → a page of orders with their tags (``userref`` / ``cl_ord_id``)."""
     body = _mapping(result, "ClosedOrders")
     return _page(
-        "ClosedOrders order", _mapping(body.get("closed", {}), "ClosedOrders"), body, _order
+        "ClosedOrders order",
+        _mapping(body.get("closed", {}), "ClosedOrders"),
+        body,
+        lambda key, row: _order(key, row, pairs),
+        ("closetm", "opentm"),
     )
 
 
@@ -120,9 +129,11 @@ def _entry(ledger_id: str, row: Mapping[str, Any]) -> LedgerEntry:
     )
 
 
-def _order(txid: str, row: Mapping[str, Any]) -> ExchangeOrder:
+def _order(
+    txid: str, row: Mapping[str, Any], pairs: Mapping[str, tuple[str, str]] | None
+) -> ExchangeOrder:
     descr = row.get("descr") or {}
-    base, quote = split_pair(str(descr["pair"]))
+    base, quote = split_pair(str(descr["pair"]), pairs)
     return ExchangeOrder(
         txid=txid,
         pair=canonical_pair(base, quote),
@@ -143,14 +154,17 @@ def _page(
     rows: Mapping[str, Any],
     body: Mapping[str, Any],
     parse: Callable[[str, Any], T],
+    time_fields: tuple[str, ...],
 ) -> Page[T]:
     items: list[T] = []
+    skipped_times: list[datetime | None] = []
     first_error: str | None = None
     for key, raw in rows.items():
         try:
             items.append(parse(str(key), raw))
         except _ROW_ERRORS as exc:
             first_error = first_error or f"{key}: {type(exc).__name__}: {exc}"[:200]
+            skipped_times.append(_row_time(raw, time_fields))
     skipped = len(rows) - len(items)
     if skipped:
         logger.warning(
@@ -161,7 +175,19 @@ def _page(
             extra={"kind": kind, "skipped": skipped},
         )
     count = body.get("count", len(rows))
-    return Page(items=tuple(items), count=int(count), skipped=skipped)
+    return Page(
+        items=tuple(items), count=int(count), skipped=skipped, skipped_times=tuple(skipped_times)
+    )
+
+
+def _row_time(raw: Any, fields: tuple[str, ...]) -> datetime | None:
+    """The time of a row that did not parse, when at least that can be read."""
+    for name in fields:
+        try:
+            return _time_or_none(raw[name])
+        except (*_ROW_ERRORS, OverflowError):
+            continue
+    return None
 
 
 def _mapping(value: object, what: str) -> Mapping[str, Any]:

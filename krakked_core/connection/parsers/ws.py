@@ -187,16 +187,16 @@ def _items(frame: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], _T]) -
 def _ticker_item(item: Mapping[str, Any]) -> WsTickerItem:
     return WsTickerItem(
         symbol=_str(item, "symbol"),
-        bid=_decimal(item, "bid"),
-        bid_qty=_decimal(item, "bid_qty"),
-        ask=_decimal(item, "ask"),
-        ask_qty=_decimal(item, "ask_qty"),
-        last=_decimal(item, "last"),
-        volume=_decimal(item, "volume"),
-        vwap=_decimal(item, "vwap"),
-        low=_decimal(item, "low"),
-        high=_decimal(item, "high"),
-        change=_decimal(item, "change"),
+        bid=_non_negative(item, "bid"),
+        bid_qty=_non_negative(item, "bid_qty"),
+        ask=_non_negative(item, "ask"),
+        ask_qty=_non_negative(item, "ask_qty"),
+        last=_non_negative(item, "last"),
+        volume=_non_negative(item, "volume"),
+        vwap=_non_negative(item, "vwap"),
+        low=_non_negative(item, "low"),
+        high=_non_negative(item, "high"),
+        change=_decimal(item, "change"),  # change and change_pct may be negative
         change_pct=_decimal(item, "change_pct"),
         timestamp=_optional_time(item, "timestamp"),
     )
@@ -205,15 +205,15 @@ def _ticker_item(item: Mapping[str, Any]) -> WsTickerItem:
 def _ohlc_item(item: Mapping[str, Any]) -> WsOhlcItem:
     return WsOhlcItem(
         symbol=_str(item, "symbol"),
-        interval=_int(item, "interval"),
+        interval=_positive_int(item, "interval"),
         interval_begin=_time(item, "interval_begin"),
-        open=_decimal(item, "open"),
-        high=_decimal(item, "high"),
-        low=_decimal(item, "low"),
-        close=_decimal(item, "close"),
-        vwap=_decimal(item, "vwap"),
-        volume=_decimal(item, "volume"),
-        trades=_int(item, "trades"),
+        open=_non_negative(item, "open"),
+        high=_non_negative(item, "high"),
+        low=_non_negative(item, "low"),
+        close=_non_negative(item, "close"),
+        vwap=_non_negative(item, "vwap"),
+        volume=_non_negative(item, "volume"),
+        trades=_non_negative_int(item, "trades"),
         timestamp=_optional_time(item, "timestamp"),
     )
 
@@ -279,6 +279,27 @@ def _decimal(item: Mapping[str, Any], key: str) -> Decimal:
     number = Decimal(value)
     if not number.is_finite():
         raise _Malformed(f"{key} must be finite, got {value!r}")
+    return number
+
+
+def _non_negative(item: Mapping[str, Any], key: str) -> Decimal:
+    number = _decimal(item, key)
+    if number < 0:
+        raise _Malformed(f"{key} must not be negative, got {number}")
+    return number
+
+
+def _non_negative_int(item: Mapping[str, Any], key: str) -> int:
+    number = _int(item, key)
+    if number < 0:
+        raise _Malformed(f"{key} must not be negative, got {number}")
+    return number
+
+
+def _positive_int(item: Mapping[str, Any], key: str) -> int:
+    number = _int(item, key)
+    if number <= 0:
+        raise _Malformed(f"{key} must be positive, got {number}")
     return number
 
 

@@ -148,6 +148,30 @@ def test_get_ohlc_joins_bars_the_sidecar_published_after_the_store(
     assert api.get_ohlc_since("XBTUSD", "1h", last_closed) == [closed]
 
 
+def test_get_ohlc_never_joins_live_bars_across_a_hole(
+    api: MarketDataAPI, live_store: LiveStore
+) -> None:
+    api.refresh_universe()
+    last_closed = _now() // HOUR * HOUR - HOUR
+    api.backfill_ohlc("XBTUSD", "1h", until=last_closed - 9 * HOUR)  # stored up to -10 h
+    stored = api.get_ohlc("XBTUSD", "1h", 5)
+    assert stored[-1].time == last_closed - 10 * HOUR
+    live = [
+        Bar(time=t, open=1, high=2, low=0.5, close=1.5, vwap=1.2, volume=3, count=4)
+        for t in (last_closed - HOUR, last_closed)
+    ]
+    live_store.publish(closed_bars=[("XBTUSD", "1h", bar) for bar in live])
+
+    # The 8 hours between are in neither place: the series ends at the store, no hole hidden.
+    assert api.get_ohlc("XBTUSD", "1h", 5) == stored
+    since = api.get_ohlc_since("XBTUSD", "1h", last_closed - 12 * HOUR)
+    assert [bar.time for bar in since] == [
+        last_closed - 12 * HOUR,
+        last_closed - 11 * HOUR,
+        last_closed - 10 * HOUR,
+    ]
+
+
 def test_live_prices_come_from_the_sidecar_and_go_stale(
     api: MarketDataAPI, live_store: LiveStore, live_clock: ManualClock
 ) -> None:

@@ -32,6 +32,9 @@ def test_universe_backfill_and_ohlc_as_json(sandbox_config: AppConfig, app_paths
     pairs = json.loads(universe.stdout)
     xbt = next(p for p in pairs if p["canonical"] == "XBTUSD")
     assert xbt["ws_symbol"] == "XBT/USD" and xbt["raw_name"] == "XXBTZUSD"
+    assert xbt["lot_size"] == "0.00000001"  # plain decimals, never "1E-8"
+    decimals = [p[k] for p in pairs for k in ("lot_size", "ordermin", "costmin", "tick_size")]
+    assert not any("E" in str(value) for value in decimals)
     assert "WAVESUSD" not in {p["canonical"] for p in pairs}
 
     backfill = runner.invoke(app, ["backfill", "--pair", "XBTUSD", "--timeframe", "1h"])

@@ -1,5 +1,6 @@
 """The Parquet OHLC store: round trips, idempotence, closed bars only, layout, concurrency."""
 
+import os
 import random
 import threading
 from datetime import UTC, datetime
@@ -153,3 +154,31 @@ def test_any_sequence_of_appends_stores_sorted_unique_bars(tmp_path_factory, bat
     stored = store.raw_frame("XBTUSD", "1h")
     assert stored.sort("time")["time"].to_list() == expected
     assert stored["time"].to_list() == expected  # files are written in order
+
+
+def test_writes_reach_the_disk_before_the_rename_and_the_rename_after(
+    store: OhlcStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src: str | Path, dst: str | Path) -> None:
+        events.append(("replace", f"{src} -> {dst}"))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+
+    store.append_bars("XBTUSD", "1h", [make_bar(MARCH_1)], "rest_ohlc")
+    store.record_coverage("XBTUSD", "1h", MARCH_1, MARCH_1 + HOUR, "rest_ohlc")
+
+    renames = [i for i, (kind, _) in enumerate(events) if kind == "replace"]
+    assert len(renames) == 2  # the month file and coverage.json
+    for i in renames:
+        temp, target = events[i][1].split(" -> ")
+        assert events[i - 1] == ("fsync", temp)  # the data first
+        assert events[i + 1] == ("fsync", str(Path(target).parent))  # then the directory entry

@@ -15,7 +15,12 @@ from krakked_core.market_data.quality import (
     misaligned_bars,
     running_bars,
 )
-from krakked_core.market_data.tail import day_bounds, tail_cron, tail_partition_day
+from krakked_core.market_data.tail import (
+    day_bounds,
+    tail_cron,
+    tail_partition_day,
+    tail_partition_days,
+)
 from krakked_core.paths import AppPaths
 from tests.market_data.history.conftest import MARCH_1, make_bar
 
@@ -57,7 +62,7 @@ def test_lagging_and_missing_pairs_are_reported_in_bars(store: OhlcStore) -> Non
 
 
 def test_tail_cron_fires_shortly_after_each_close() -> None:
-    assert tail_cron("1m", 20) == "* * * * *"
+    assert tail_cron("1m", 20) == "1/10 * * * *"  # every 10 minutes: see tail.py
     assert tail_cron("5m", 20) == "1/5 * * * *"
     assert tail_cron("1h", 0) == "0 * * * *"
     assert tail_cron("4h", 90) == "2 */4 * * *"
@@ -69,6 +74,18 @@ def test_tail_partition_is_the_day_of_the_bar_that_just_closed() -> None:
     assert tail_partition_day(datetime(2024, 3, 2, 0, 0, 20, tzinfo=UTC), "1m") == date(2024, 3, 1)
     assert tail_partition_day(datetime(2024, 3, 2, 0, 2, 20, tzinfo=UTC), "1m") == date(2024, 3, 2)
     assert day_bounds(date(2024, 3, 1)) == (MARCH_1, MARCH_1 + 86400)
+
+
+def test_tail_run_after_midnight_fills_both_days_its_new_bars_fall_in() -> None:
+    # The 1m tail runs every 10 minutes: the run at 00:01 sees 23:51-00:00, across two days.
+    def at(hour: int, minute: int) -> datetime:
+        return datetime(2024, 3, 2, hour, minute, 20, tzinfo=UTC)
+
+    assert tail_partition_days(at(0, 1), "1m") == [date(2024, 3, 1), date(2024, 3, 2)]
+    assert tail_partition_days(at(0, 11), "1m") == [date(2024, 3, 2)]
+    assert tail_partition_days(at(0, 1), "5m") == [date(2024, 3, 1)]
+    assert tail_partition_days(at(0, 6), "5m") == [date(2024, 3, 2)]
+    assert tail_partition_days(at(0, 1), "1d") == [date(2024, 3, 1)]
 
 
 def test_dagster_home_uses_sqlite_by_default_and_postgres_by_variable(app_paths: AppPaths) -> None:

@@ -125,3 +125,59 @@ def test_fresh_pairs_follow_ticker_age(cache: LiveCache, clock: ManualClock) -> 
         )
 
     assert cache.fresh_pairs(10) == {"XBTUSD"}
+
+
+def _partial(time: int) -> Bar:
+    return Bar(time=time, open=100, high=100, low=100, close=100, vwap=100, volume=1, count=1)
+
+
+def _settled(time: int) -> Bar:
+    return Bar(time=time, open=100, high=104, low=97, close=102, vwap=101, volume=9, count=20)
+
+
+def test_bar_of_a_channel_without_live_data_is_not_closed_by_the_clock(
+    cache: LiveCache, clock: ManualClock
+) -> None:
+    key = ("XBTUSD", "1m")
+    cache.on_bar(*key, _partial(T0))  # the last update before the socket went down
+    clock.set(datetime.fromtimestamp(T0 + 200, tz=UTC))
+
+    assert cache.drain(hold={key}).closed_bars == ()  # partial: not published as closed
+    cache.on_bar(*key, _settled(T0), revise=True)  # REST fallback: the committed row
+    cache.on_bar(*key, _partial(T0 + 60))  # and the running one, which closes it
+
+    assert cache.drain(hold={key}).closed_bars == ((*key, _settled(T0)),)
+
+
+def test_settled_bar_replaces_a_partial_one_already_closed_by_the_clock(
+    cache: LiveCache, clock: ManualClock
+) -> None:
+    # The reviewer's case: closed at its end time with volume 1 / count 1 while the channel
+    # was silent; the complete bar (volume 9 / count 20) from a snapshot or REST must win.
+    key = ("XBTUSD", "1m")
+    cache.on_bar(*key, _partial(T0))
+    clock.set(datetime.fromtimestamp(T0 + 63, tz=UTC))
+    assert cache.drain().closed_bars == ((*key, _partial(T0)),)
+
+    cache.on_bar(*key, _settled(T0), revise=True)
+    cache.on_bar(*key, _settled(T0), revise=True)  # the next poll repeats it: nothing new
+    cache.on_bar(*key, _partial(T0))  # a plain late update still changes nothing
+
+    assert cache.drain().closed_bars == ((*key, _settled(T0)),)
+    assert cache.drain().closed_bars == ()
+    assert cache.revisions == 1
+    assert cache.late_updates == 2
+
+
+def test_settled_bar_never_seen_fills_the_hole_and_old_ones_are_ignored(
+    cache: LiveCache, clock: ManualClock
+) -> None:
+    key = ("XBTUSD", "1m")
+    cache.on_bar(*key, _partial(T0))
+    cache.on_bar(*key, _partial(T0 + 180))  # the socket missed T0+60 and T0+120 entirely
+    cache.drain()
+
+    cache.on_bar(*key, _settled(T0 + 60), revise=True)
+    cache.on_bar(*key, _settled(T0 - 3600), revise=True)  # beyond the revision window
+
+    assert cache.drain().closed_bars == ((*key, _settled(T0 + 60)),)

@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock
 from krakked_core.errors import DataStaleError, DataUnavailableError
+from krakked_core.market_data.live_cache import LiveCache
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.model.market import Bar, DataStatus, TickerSnapshot
 
@@ -166,3 +167,22 @@ def test_prune_removes_only_old_closed_bars(store: LiveStore) -> None:
     assert removed == 1
     assert store.closed_bars_since("XBTUSD", "1m", 0) == [_bar(120)]
     assert store.live_bar("XBTUSD", "1m") == _bar(120)
+
+
+def test_revised_closed_bar_replaces_the_published_values(engine: Engine) -> None:
+    # Cache → store, end to end: the partial close is published, then the settled version.
+    clock = ManualClock(START)
+    store = LiveStore(engine, clock, TOLERANCE)
+    cache = LiveCache(clock)
+    t0 = int(START.timestamp())
+    partial = Bar(time=t0, open=100, high=100, low=100, close=100, vwap=100, volume=1, count=1)
+    settled = Bar(time=t0, open=100, high=104, low=97, close=102, vwap=101, volume=9, count=20)
+    cache.on_bar("XBTUSD", "1m", partial)
+    clock.advance(63)
+    store.publish(closed_bars=cache.drain().closed_bars)
+    assert store.closed_bars_since("XBTUSD", "1m", t0 - 1) == [partial]
+
+    cache.on_bar("XBTUSD", "1m", settled, revise=True)
+    store.publish(closed_bars=cache.drain().closed_bars)
+
+    assert store.closed_bars_since("XBTUSD", "1m", t0 - 1) == [settled]

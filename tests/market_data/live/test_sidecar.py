@@ -20,8 +20,9 @@ from krakked_core.connection import KrakenRestClient
 from krakked_core.db import make_engine, upgrade
 from krakked_core.errors import DataStaleError, DataUnavailableError
 from krakked_core.market_data.live_store import LiveStore
+from krakked_core.market_data.universe import UniverseBuild, UniverseRepository
 from krakked_core.model.pairs import PairMetadata
-from krakked_core.sidecar import Sidecar, run_sidecar
+from krakked_core.sidecar import Sidecar, run_sidecar, stored_universe
 from krakked_core.sim import FaultProfile
 from tests.market_data.live.conftest import FAST_WS, wait_until
 
@@ -193,15 +194,19 @@ def test_sidecar_publishes_a_bar_closed_by_its_end_time_once(
         (closed,) = reader.closed_bars_since("XBTUSD", "1m", running.time - 1)
         assert closed.time == running.time
         # Another silent spell: the resubscribe's snapshot repeats that candle (for the exchange
-        # still running): ignored, not reopened. (Unless the exchange's own minute rolled over.)
+        # still running). It is not reopened: it stays closed, unchanged, or revised to the
+        # snapshot's values if trades came meanwhile. (Unless the exchange's minute rolled over.)
         clock.advance(config.market_data.ws.silent_channel_seconds + 1)
+        cache = sidecar.cache
         wait_until(
-            lambda: sidecar.cache.late_updates >= 1 or _newer_bar(sidecar, closed.time),
+            lambda: cache.late_updates + cache.revisions >= 1 or _newer_bar(sidecar, closed.time),
             what="a late update",
         )
         published = sidecar.batches_published
         wait_until(lambda: sidecar.batches_published > published + 1, what="more batches")
-        assert reader.closed_bars_since("XBTUSD", "1m", running.time - 1) == [closed]
+        [after] = reader.closed_bars_since("XBTUSD", "1m", running.time - 1)
+        assert after.time == closed.time
+        assert after == closed or cache.revisions >= 1
     finally:
         stop.set()
         thread.join(10)
@@ -219,6 +224,60 @@ def _has_bar(store: LiveStore, pair: str) -> bool:
 def _newer_bar(sidecar: Sidecar, time: int) -> bool:
     bar = sidecar.cache.running_bar("XBTUSD", "1m")
     return bar is not None and bar.time > time
+
+
+def test_sidecar_follows_the_stored_universe_as_it_changes(
+    sim: Any,
+    live_config: AppConfig,
+    sim_pairs: dict[str, PairMetadata],
+    rest: KrakenRestClient,
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    upgrade(engine)
+    repository = UniverseRepository(engine)
+    clock = SystemClock()
+    by_name = sim_pairs
+
+    def store_universe(*names: str) -> None:
+        build = UniverseBuild([by_name[n] for n in names], {}, {}, candidates=len(names))
+        repository.save(build, clock.now())
+
+    store_universe("XBTUSD")
+    ws = live_config.market_data.ws.model_copy(update={"universe_reload_seconds": 0.2})
+    config = live_config.model_copy(
+        update={"market_data": live_config.market_data.model_copy(update={"ws": ws})}
+    )
+    sidecar = Sidecar(
+        config=config,
+        store=LiveStore(engine, clock, TOLERANCE),
+        pairs=[by_name["XBTUSD"]],
+        clock=clock,
+        rest=rest,
+        reload_pairs=stored_universe(engine),
+    )
+    reader = LiveStore(engine, clock, TOLERANCE)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
+    thread.start()
+    try:
+        wait_until(lambda: _has_ticker(reader, "XBTUSD"), what="the first pair streaming")
+        store_universe("ETHUSD", "XBTUSD")  # refresh adds
+        wait_until(lambda: _has_ticker(reader, "ETHUSD"), what="the added pair streaming")
+        assert reader.data_status().fresh_pairs == ("ETHUSD", "XBTUSD")
+
+        store_universe("ETHUSD")  # and drops
+        wait_until(lambda: sidecar.pairs == ("ETHUSD",), what="the pair dropped")
+        assert sidecar.client.pairs == ("ETHUSD",)
+        wait_until(lambda: reader.data_status().fresh_pairs == ("ETHUSD",), what="status")
+        store_universe()  # an empty universe is ignored, not obeyed
+        stop.wait(0.6)
+        assert sidecar.pairs == ("ETHUSD",)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert sidecar.client.counters.unknown == 0  # data after the unsubscribe is expected
 
 
 def test_sidecar_command_refuses_an_unknown_pair(sim: Any, tmp_path: Path) -> None:

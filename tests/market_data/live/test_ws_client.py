@@ -116,9 +116,11 @@ def test_silent_channel_is_resubscribed_served_from_rest_then_recovers(
             await async_wait_until(lambda: key in client.fallback_keys(), what="silence detected")
             assert client.counters.resubscribes >= 1
             assert ChannelKey("ticker", "ETHUSD") not in client.fallback_keys()
-            polls = client_polls(client)
-            await async_wait_until(lambda: client_polls(client) > polls, what="REST polls")
-            assert cache.latest_ticker("XBTUSD") is not None  # served from REST meanwhile
+            # Served from REST meanwhile (the silenced ticker never came over the socket).
+            await async_wait_until(
+                lambda: cache.latest_ticker("XBTUSD") is not None, what="a ticker from REST"
+            )
+            assert client_polls(client) >= 1
             assert client.rest_ok
 
             sim.set_faults(_faults())
@@ -165,3 +167,48 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(attempt: int) -> None
     ceiling = min(8.0, 0.5 * 2**attempt)
     assert all(ceiling / 2 <= d <= ceiling for d in delays)
     assert len(set(delays)) > 1
+
+
+class _RecordingRest:
+    """The sandbox's REST client, recording which public endpoints the fallback called."""
+
+    def __init__(self, rest: KrakenRestClient) -> None:
+        self.rest = rest
+        self.calls: list[tuple[str, Any]] = []
+
+    def ticker(self, pairs: Sequence[str]) -> Any:
+        self.calls.append(("Ticker", tuple(pairs)))
+        return self.rest.ticker(pairs)
+
+    def ohlc(self, pair: str, interval: int, since: int | None = None) -> Any:
+        self.calls.append(("OHLC", (pair, interval)))
+        return self.rest.ohlc(pair, interval, since)
+
+    def server_time(self) -> Any:
+        self.calls.append(("Time", ()))
+        return self.rest.server_time()
+
+
+def test_rest_fallback_polls_all_tickers_each_cycle_and_a_few_ohlc_keys_in_turn(
+    sim_pairs: dict[str, PairMetadata], rest: KrakenRestClient
+) -> None:
+    pairs = [sim_pairs[p] for p in ("XBTUSD", "ETHUSD", "SOLUSD")]
+    names = [p.canonical for p in pairs]
+    keys = [(p, tf) for p in names for tf in ("1m", "5m")]  # 6 OHLC keys, 2 per cycle
+    recording = _RecordingRest(rest)
+    cache = LiveCache(SystemClock())
+    fallback = RestFallback(recording, pairs, SystemClock(), cache, ohlc_per_poll=2)
+
+    async def scenario() -> None:
+        for _ in range(3):
+            await fallback.poll(names, keys)
+
+    asyncio.run(scenario())
+
+    tickers = [args for what, args in recording.calls if what == "Ticker"]
+    ohlc = [args for what, args in recording.calls if what == "OHLC"]
+    assert tickers == [tuple(names)] * 3  # every cycle, one call for all pairs
+    assert len(ohlc) == 6 and len(set(ohlc)) == 6  # each key once over three cycles
+    assert all(cache.latest_ticker(p) is not None for p in names)
+    assert all(cache.running_bar(p, tf) is not None for p, tf in keys)
+    assert fallback.counters.polls == 9 and fallback.counters.errors == 0

@@ -125,3 +125,32 @@ def test_rfc3339_offsets_convert_to_utc() -> None:
     assert parse_rfc3339("2024-01-01T00:00:00.5Z") == datetime(
         2024, 1, 1, 0, 0, 0, 500000, tzinfo=UTC
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [("trades", -1), ("volume", -2.5), ("close", -1), ("interval", 0), ("vwap", "NaN")],
+)
+def test_ohlc_item_with_a_negative_or_impossible_number_is_malformed(
+    field: str, bad: object
+) -> None:
+    frame = json.loads(_sample("ws_ohlc_update.json"))
+    frame["data"][0][field] = bad
+    raw = json.dumps(frame).replace('"NaN"', "NaN")  # a bare NaN, as a broken encoder sends it
+
+    message = parse_ws_message(raw)
+
+    assert isinstance(message, Unparsed)
+    assert message.kind == "malformed_ohlc"
+    assert field in message.reason
+
+
+def test_ticker_change_may_be_negative_but_prices_may_not() -> None:
+    item = json.loads(_sample("ws_ticker_snapshot.json"))["data"][0]
+    falling = {"channel": "ticker", "type": "update", "data": [{**item, "change": -12.5}]}
+    negative_ask = {"channel": "ticker", "type": "update", "data": [{**item, "ask": -1}]}
+
+    parsed = parse_ws_message(json.dumps(falling))
+
+    assert isinstance(parsed, TickerMessage) and parsed.items[0].change == Decimal("-12.5")
+    assert isinstance(parse_ws_message(json.dumps(negative_ask)), Unparsed)

@@ -12,7 +12,7 @@ from krakked_core.sim.errors import SimError
 from krakked_core.sim.exchange import Exchange
 from krakked_core.sim.settings import SimSettings
 
-from .conftest import START, MakeExchange
+from .conftest import START, MakeExchange, load_sample
 
 
 def all_trades(exchange: Exchange, pair: str, since: int) -> list[list[object]]:
@@ -28,14 +28,19 @@ def all_trades(exchange: Exchange, pair: str, since: int) -> list[list[object]]:
         cursor = page["last"]
 
 
-def test_ohlc_when_history_longer_than_720_then_720_rows_last_running(exchange: Exchange) -> None:
+def test_ohlc_when_history_longer_than_720_then_720_committed_and_running_row(
+    exchange: Exchange,
+) -> None:
     result = exchange.public("OHLC", {"pair": "XBTUSD", "interval": "1", "since": "0"})
     rows = result["XXBTZUSD"]
     now = int(START.timestamp())
-    assert len(rows) == 720
+    sample = load_sample("http_ohlc.json")["result"]
+    sample_rows = next(value for key, value in sample.items() if key != "last")
+    assert len(rows) == len(sample_rows) == 721  # Kraken: 720 committed + the running one
     assert rows[-1][0] == now - now % 60  # the running candle is always the last row
     assert result["last"] == rows[-2][0]  # the start of the last committed candle
-    assert [b[0] - a[0] for a, b in itertools.pairwise(rows)] == [60] * 719
+    assert sample["last"] == sample_rows[-2][0]  # as in Kraken's own answer
+    assert [b[0] - a[0] for a, b in itertools.pairwise(rows)] == [60] * 720
 
 
 def test_ohlc_when_since_given_then_only_newer_rows_and_running(exchange: Exchange) -> None:
@@ -156,7 +161,7 @@ def test_ticker_when_asked_then_24h_volume_is_sum_of_candles(exchange: Exchange)
     rows = exchange.public("OHLC", {"pair": "LTCUSD"})["XLTCZUSD"]
     now = int(START.timestamp())
     day = [r for r in rows if r[0] > now - 86400]
-    assert len(day) == 720  # the OHLC window is 12 hours: compare trade counts on it instead
+    assert len(day) == 721  # the OHLC window is 12 hours: compare trade counts on it instead
     assert ticker["t"][1] >= sum(r[7] for r in day)
     assert Decimal(ticker["b"][0]) < Decimal(ticker["a"][0])
     assert Decimal(ticker["l"][1]) <= Decimal(ticker["c"][0]) <= Decimal(ticker["h"][1])
@@ -194,8 +199,9 @@ def test_assets_when_filtered_then_known_or_unknown_asset(exchange: Exchange) ->
 def test_markets_when_ws_symbol_then_pair_key_with_v2_names(exchange: Exchange) -> None:
     assert exchange.markets.pair_for_ws_symbol("BTC/USD") == "XXBTZUSD"
     assert exchange.markets.pair_for_ws_symbol("DOGE/USD") == "XXDGZUSD"
-    with pytest.raises(SimError):
-        exchange.markets.pair_for_ws_symbol("NOPE/USD")
+    for refused in ("NOPE/USD", "XBT/USD", "XDG/USD", "btc/usd", "BTC/usd", "XBTUSD", " BTC/USD"):
+        with pytest.raises(SimError, match="EQuery:Unknown asset pair"):
+            exchange.markets.pair_for_ws_symbol(refused)
     symbols = {pair.ws_symbol for pair in exchange.markets.ws_pairs()}
     assert "BTC/USD" in symbols and None not in symbols
 

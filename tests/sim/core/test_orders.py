@@ -8,6 +8,7 @@ import pytest
 from krakked_core.clock import ManualClock
 from krakked_core.sim.errors import SimError
 from krakked_core.sim.exchange import Exchange
+from krakked_core.sim.trading_costs import TradingCosts
 
 from .conftest import MakeExchange, future_trades
 
@@ -187,6 +188,32 @@ def test_post_only_when_it_would_take_then_order_cancelled_post_only(exchange: E
     assert exchange.private("Balance", {}) == {"ZUSD": "100000.0000"}
 
 
+@pytest.mark.parametrize("side", ["buy", "sell"])
+def test_post_only_when_top_level_used_this_minute_then_still_cancelled(
+    make_exchange: MakeExchange, side: str
+) -> None:
+    exchange = make_exchange(
+        seed=7, history_days=3, starting_balances={"ZUSD": Decimal(100000), "XBT": Decimal(5)}
+    )
+    book = next(iter(exchange.public("Depth", {"pair": "XBTUSD", "count": "2"}).values()))
+    top = book["asks" if side == "buy" else "bids"][0]
+    add(exchange, pair="XBTUSD", type=side, ordertype="market", volume=top[1])  # eats the level
+
+    txid = add(
+        exchange,
+        pair="XBTUSD",
+        type=side,
+        ordertype="limit",
+        volume="0.01",
+        price=format(Decimal(top[0]).quantize(Decimal("0.1")), "f"),  # XBTUSD's pair_decimals
+        oflags="post",
+    )["txid"][0]
+
+    placed = order(exchange, txid)
+    assert (placed["status"], placed["reason"]) == ("canceled", "Post only order")
+    assert exchange.private("OpenOrders", {}) == {"open": {}}
+
+
 def test_post_only_when_below_ask_then_rests(exchange: Exchange) -> None:
     bid, _ = book_top(exchange, "XBTUSD")
     txid = add(
@@ -320,3 +347,22 @@ def test_manual_order_when_placed_then_looks_like_any_order(exchange: Exchange) 
     placed = order(exchange, txid)
     assert placed["status"] == "closed" and "cl_ord_id" not in placed
     assert Decimal(exchange.private("Balance", {})["XETH"]) == Decimal("0.5")
+
+
+def test_cancel_cost_when_txid_and_cl_ord_id_then_priced_on_exactly_the_cancelled_orders(
+    exchange: Exchange, clock: ManualClock
+) -> None:
+    by_txid = add(exchange, **BUY)["txid"][0]
+    add(exchange, **{**BUY, "cl_ord_id": "by-client-id"})
+    add(exchange, **{**BUY, "userref": "42"})
+    clock.advance(7)  # young orders: Kraken's penalty for cancelling under 10 s is 6
+    params = {"txid": by_txid, "cl_ord_id": "by-client-id"}
+
+    cost = TradingCosts(exchange).before("CancelOrder", params)
+    targets = {o.txid for o in exchange.cancel_targets(params)}
+    cancelled = exchange.private("CancelOrder", params)
+
+    assert cancelled == {"count": 2} and len(targets) == 2 and by_txid in targets
+    assert cost == {"XBTUSD": 12.0}
+    assert TradingCosts(exchange).before("CancelOrder", {"txid": "42"}) == {"XBTUSD": 6.0}
+    assert TradingCosts(exchange).before("CancelOrder", {"txid": "ONOPE"}) == {}

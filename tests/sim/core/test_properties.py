@@ -100,6 +100,8 @@ def check_books(exchange: Exchange) -> None:
     for asset, entry in balances.items():
         assert Decimal(entry["balance"]) >= 0, asset
         assert 0 <= Decimal(entry["hold_trade"]) <= Decimal(entry["balance"]), asset
+    state = exchange.state  # the open-order index holds exactly the open orders
+    assert state.open_orders == {t: o for t, o in state.orders.items() if o.is_open}
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

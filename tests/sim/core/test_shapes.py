@@ -7,7 +7,7 @@ from typing import Any
 from krakked_core.clock import ManualClock
 from krakked_core.sim.exchange import Exchange
 
-from .conftest import load_sample
+from .conftest import MakeExchange, load_sample
 
 
 def shape(value: Any) -> Any:
@@ -141,3 +141,32 @@ def test_ws_items_when_asked_then_keys_of_ws_samples(exchange: Exchange) -> None
     assert set(load_sample("ws_ohlc_update.json")["data"][0]) <= set(ohlc)
     assert ohlc["interval_begin"].endswith(":00.000000000Z")
     assert ohlc["low"] <= ohlc["open"] <= ohlc["high"]
+
+
+COST = re.compile(r"-?\d+\.\d{5}")  # cost_decimals 5, as in Kraken's ClosedOrders sample
+
+
+def test_cost_and_fee_when_filled_then_pair_cost_decimals_and_equal_to_ledger(
+    make_exchange: MakeExchange,
+) -> None:
+    sample = only(sample_result("http_closed_orders.json")["closed"])
+    assert COST.fullmatch(sample["cost"]) and COST.fullmatch(sample["fee"])
+    exchange = make_exchange(seed=4, history_days=1, starting_balances={"USDT": Decimal(50000)})
+    for pair in ("XBTUSD", "XBTUSDT"):  # ZUSD keeps 4 ledger decimals, USDT 8: both cost 5
+        exchange.deposit("ZUSD", Decimal(50000))
+        exchange.private(
+            "AddOrder", {"pair": pair, "type": "buy", "ordertype": "market", "volume": "0.0123"}
+        )
+
+    closed = exchange.private("ClosedOrders", {})["closed"].values()
+    trades = exchange.private("TradesHistory", {})["trades"].values()
+    ledger = exchange.private("Ledgers", {})["ledger"]
+    assert len(closed) == 2 and len(trades) >= 2
+    for order in closed:
+        assert COST.fullmatch(order["cost"]) and COST.fullmatch(order["fee"]), order
+    for trade in trades:
+        assert COST.fullmatch(trade["cost"]) and COST.fullmatch(trade["fee"]), trade
+        assert trade["margin"] == "0.00000"
+        quote_row = ledger[trade["ledgers"][1]]
+        assert -Decimal(quote_row["amount"]) == Decimal(trade["cost"])
+        assert Decimal(quote_row["fee"]) == Decimal(trade["fee"])

@@ -113,3 +113,24 @@ def test_state_when_file_written_then_atomic_and_no_temp_left(tmp_path: Path) ->
     exchange.private("AddOrder", ORDERS[0])
     assert state.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_state_when_many_calls_within_a_second_then_saves_debounced_and_save_flushes(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state.json"
+    exchange = Exchange(SimSettings(seed=3, history_days=1, state_file=state), ManualClock(START))
+    written_at_start = exchange.saves_written
+    buy = {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01"}
+
+    txids = [
+        exchange.private("AddOrder", {**buy, "price": str(50000 + i)})["txid"][0] for i in range(20)
+    ]
+    debounced = exchange.saves_written - written_at_start
+    exchange.close()
+
+    assert written_at_start == 1  # the new exchange's starting deposit is on disk at once
+    assert debounced <= 3  # not one fsync per call (20 calls take far less than 3 s)
+    assert exchange.saves_written == written_at_start + debounced + 1
+    reloaded = Exchange(SimSettings(seed=3, history_days=1, state_file=state), ManualClock(START))
+    assert sorted(reloaded.private("OpenOrders", {})["open"]) == sorted(txids)

@@ -7,18 +7,18 @@ from urllib.parse import urlencode
 
 import pytest
 
+from krakked_core.errors import ConfigError
 from krakked_core.sim.auth import (
     BAD_REQUEST,
     INVALID_KEY,
     INVALID_NONCE,
     INVALID_SIGNATURE,
-    PERMISSION_DENIED,
-    AuthFailure,
     KeyRegistry,
     check_permission,
     expected_signature,
     generate_key_pair,
 )
+from krakked_core.sim.errors import PERMISSION_DENIED, SimError
 
 GOLDEN_SECRET = (
     "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg=="
@@ -81,7 +81,7 @@ def test_authenticate_when_json_body_then_signature_over_raw_bytes(registry: Key
 
 
 def test_authenticate_when_unknown_key_then_invalid_key(registry: KeyRegistry) -> None:
-    with pytest.raises(AuthFailure) as caught:
+    with pytest.raises(SimError) as caught:
         registry.authenticate(
             url_path=PATH, headers_key="nope", headers_sign="x", body=b"nonce=1", content_type=FORM
         )
@@ -94,7 +94,7 @@ def test_authenticate_when_signature_for_other_path_then_invalid_signature(
     key = registry.create()
     body = b"nonce=1"
 
-    with pytest.raises(AuthFailure) as caught:
+    with pytest.raises(SimError) as caught:
         registry.authenticate(
             url_path=PATH,
             headers_key=key.key,
@@ -108,7 +108,7 @@ def test_authenticate_when_signature_for_other_path_then_invalid_signature(
 def test_authenticate_when_bad_signature_then_nonce_not_burned(registry: KeyRegistry) -> None:
     key = registry.create()
     body = b"nonce=7"
-    with pytest.raises(AuthFailure):
+    with pytest.raises(SimError):
         registry.authenticate(
             url_path=PATH, headers_key=key.key, headers_sign="AAAA", body=body, content_type=FORM
         )
@@ -138,7 +138,7 @@ def test_authenticate_when_nonce_replayed_or_lower_then_invalid_nonce(
     )
     body = f"nonce={second_nonce}".encode()
 
-    with pytest.raises(AuthFailure) as caught:
+    with pytest.raises(SimError) as caught:
         registry.authenticate(
             url_path=PATH,
             headers_key=key.key,
@@ -169,7 +169,7 @@ def test_authenticate_when_nonce_missing_or_not_a_number_then_invalid_nonce(
     key = registry.create()
     nonce = dict(pair.split("=") for pair in body.decode().split("&") if pair).get("nonce", "")
 
-    with pytest.raises(AuthFailure) as caught:
+    with pytest.raises(SimError) as caught:
         registry.authenticate(
             url_path=PATH,
             headers_key=key.key,
@@ -185,7 +185,7 @@ def test_authenticate_when_json_body_is_not_an_object_then_bad_request(
 ) -> None:
     key = registry.create()
 
-    with pytest.raises(AuthFailure) as caught:
+    with pytest.raises(SimError) as caught:
         registry.authenticate(
             url_path=PATH,
             headers_key=key.key,
@@ -202,7 +202,7 @@ def test_check_permission_when_read_only_key_then_trading_denied_reading_allowed
     key = registry.create(read_only=True)
 
     check_permission(key, "Balance")
-    with pytest.raises(AuthFailure) as caught:
+    with pytest.raises(SimError) as caught:
         check_permission(key, "AddOrder")
     assert caught.value.kraken_error == PERMISSION_DENIED
 
@@ -216,9 +216,14 @@ def test_generate_key_pair_when_called_then_secret_is_64_bytes_and_hidden_from_r
     assert secret not in repr(registry.add(key, secret))
 
 
-def test_add_when_secret_not_base64_then_value_error(registry: KeyRegistry) -> None:
-    with pytest.raises(ValueError, match="base64"):
-        registry.add("k", "not base64 !!")
+@pytest.mark.parametrize("secret", ["not base64 !!", ""])
+def test_add_when_secret_not_base64_then_config_error_without_secret(
+    registry: KeyRegistry, secret: str
+) -> None:
+    with pytest.raises(ConfigError, match="not base64") as caught:
+        registry.add("k", secret)
+    assert secret not in str(caught.value) or not secret
+    assert registry.get("k") is None
 
 
 def test_form_body_when_urlencoded_special_characters_then_signature_covers_raw(

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -108,13 +109,21 @@ def test_sim_when_key_pair_given_then_used_and_not_written(
     app_paths: AppPaths, started: list[SimProcess]
 ) -> None:
     key, secret = "given-key", "a2V5LXNlY3JldC1mb3ItdGVzdHMtb25seS0wMTIzNDU2Nzg5"
-    process = SimProcess("--api-key", key, "--api-secret", secret, "--tier", "none")
+    process = SimProcess(
+        "--api-key", key, "--api-secret", secret, "--tier", "none",
+        "--balance", "ZUSD=1234.5", "--balance", "XBT=2", "--spread-bps", "40",
+    )  # fmt: skip
     started.append(process)
+    kraken = RawKraken(process.announced["rest_url"], key, secret)
 
-    balance = RawKraken(process.announced["rest_url"], key, secret).private("Balance")
+    balance = kraken.private("Balance")
+    book = next(iter(kraken.public("Depth", pair="XBTUSD", count=1)["result"].values()))
     code, out, err = process.terminate()
 
     assert balance["error"] == []
+    assert balance["result"] == {"ZUSD": "1234.5000", "XXBT": "2.0000000000"}
+    bid, ask = Decimal(book["bids"][0][0]), Decimal(book["asks"][0][0])
+    assert Decimal("0.0035") < (ask - bid) / ask < Decimal("0.0045")  # 40 bps, not the default 5
     assert code == 0
     assert not (app_paths.sim_dir / "credentials.json").exists()
     assert secret not in out + err

@@ -9,12 +9,12 @@ from pydantic import ValidationError
 
 from krakked_core.clock import ManualClock
 from krakked_core.errors import ConfigError
+from krakked_core.sim.errors import SimError
 from krakked_core.sim.faults import FaultInjector, FaultProfile, HttpFault
 from krakked_core.sim.limits import (
     API_RATE_LIMIT,
     ORDER_RATE_LIMIT,
     RateLimiter,
-    RateLimitExceeded,
     cancel_penalty,
     private_call_cost,
 )
@@ -32,7 +32,7 @@ def test_private_counter_when_starter_tier_then_sixteenth_call_refused(clock: Ma
     for _ in range(15):
         limiter.charge_private_call("k", "Balance")
 
-    with pytest.raises(RateLimitExceeded) as caught:
+    with pytest.raises(SimError) as caught:
         limiter.charge_private_call("k", "Balance")
     assert caught.value.kraken_error == API_RATE_LIMIT
 
@@ -45,7 +45,7 @@ def test_private_counter_when_time_passes_then_decays_at_tier_rate(clock: Manual
     clock.advance(2)  # −0.5/s → one call's worth
 
     limiter.charge_private_call("k", "Balance")
-    with pytest.raises(RateLimitExceeded):
+    with pytest.raises(SimError):
         limiter.charge_private_call("k", "Balance")
 
 
@@ -85,7 +85,7 @@ def test_trading_counter_when_over_threshold_then_order_rate_limit(clock: Manual
     limiter = RateLimiter("starter", clock.now)
     limiter.charge_trading({"XBTUSD": 60})
 
-    with pytest.raises(RateLimitExceeded) as caught:
+    with pytest.raises(SimError) as caught:
         limiter.check_trading({"XBTUSD": 1})
     assert caught.value.kraken_error == ORDER_RATE_LIMIT
     limiter.check_trading({"ETHUSD": 1})  # another pair has its own counter

@@ -8,6 +8,8 @@ import asyncio
 import json
 import logging
 import uuid
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,8 @@ from krakked_core.connection.parsers.ws import (
     Unparsed,
     parse_ws_message,
 )
+from krakked_core.sim import SimSettings
+from krakked_core.sim.archive import export_archive
 from tests.conftest import KRAKEN_SAMPLES
 from tests.sim.server.conftest import MakeSandbox, client_for
 
@@ -74,6 +78,65 @@ def test_rest_answers_when_parsed_like_samples_then_nothing_skipped(
     assert market.parse_asset_pairs(sample_result("http_asset_pairs.json"))
     assert account.parse_closed_orders(sample_result("http_closed_orders.json")).skipped == 0
     assert account.parse_trades_history(sample_result("http_trades_history.json")).skipped == 0
+
+
+def shape(value: Any) -> Any:
+    """Keys and JSON types, recursively; a list is the shape of its first element."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, int | float) else type(value).__name__
+
+
+def first(mapping: dict[str, Any]) -> Any:
+    return next(iter(mapping.values()))
+
+
+def test_assets_orders_and_order_entry_when_parsed_or_shaped_like_samples_then_agree(
+    make_sandbox: MakeSandbox, manual_clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim = make_sandbox(clock=manual_clock)
+    kraken = client_for(sim)
+    caplog.set_level(logging.WARNING)
+    limit = {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01"}
+
+    assets_raw = kraken.public("Assets")["result"]
+    assets = market.parse_assets(assets_raw)
+    added = kraken.result("AddOrder", {**limit, "price": "50000.0"})
+    opened = kraken.result("OpenOrders")
+    open_orders = account.parse_closed_orders({"closed": opened["open"], "count": 1})
+    cancelled = kraken.result("CancelOrder", {"txid": added["txid"][0]})
+
+    _no_skips(caplog)
+    assert len(assets) == len(assets_raw) and assets["XXBT"] == "XBT"
+    # Kraken has no OpenOrders parser of its own here: its rows are ClosedOrders' rows.
+    assert [o.txid for o in open_orders.items] == added["txid"] and open_orders.skipped == 0
+    assert shape(first(opened["open"])) == shape(
+        first(sample_result("http_open_orders.json")["open"])
+    )
+    assert shape(added) == shape(sample_result("http_add_order_spot.json"))
+    assert shape(cancelled) == shape(sample_result("http_cancel_order_spot.json"))
+
+
+def test_exported_archive_when_parsed_like_kraken_csv_then_every_row_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = SimSettings(seed=3, history_days=1)
+    written = export_archive(
+        settings, tmp_path, datetime(2026, 3, 2, tzinfo=UTC), pairs=["XBTUSD"], intervals=(1, 60)
+    )
+    caplog.set_level(logging.WARNING)
+
+    for path in written:
+        data = path.read_bytes()
+        bars = market.parse_ohlcvt_csv(data, path.name)
+        assert market.ohlcvt_file_key(path.name) is not None
+        assert len(bars) == len(data.splitlines()) > 0, path.name
+    _no_skips(caplog)
+    assert sorted(path.name for path in written) == ["XBTUSD_1.csv", "XBTUSD_60.csv"]
 
 
 def test_ws_frames_when_parsed_like_samples_then_same_types_and_none_unparsed(

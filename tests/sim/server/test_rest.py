@@ -67,7 +67,8 @@ def test_public_endpoints_when_called_then_shapes_match_samples(kraken: RawKrake
 def test_public_when_unknown_pair_or_method_then_kraken_error_strings(kraken: RawKraken) -> None:
     assert kraken.public("Ticker", pair="NOPEUSD")["error"] == ["EQuery:Unknown asset pair"]
     unknown = kraken.public("NoSuchMethod")
-    assert unknown["error"] and unknown["error"][0].startswith("E")
+    assert unknown["error"] == ["EGeneral:Unknown method"]
+    assert kraken.private("NoSuchMethod")["error"] == ["EGeneral:Unknown method"]
     assert "result" not in unknown
 
 

@@ -129,6 +129,24 @@ def test_add_order_lost_response_when_hit_then_order_exists_but_client_saw_no_tx
     assert kraken.private("Balance")["error"] == []  # other calls are untouched
 
 
+def test_add_order_lost_response_when_order_rejected_or_validated_then_answer_arrives(
+    make_sandbox: MakeSandbox,
+) -> None:
+    sim = make_sandbox(faults=FaultProfile(add_order_lost_response=1.0))
+    kraken = client_for(sim)
+    too_big = {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "500"}
+
+    rejected = kraken.private_raw("AddOrder", {**too_big, "price": "50000"})
+    validated = kraken.private_raw("AddOrder", {**resting_buy(kraken), "validate": "true"})
+
+    # Only an order that was placed can lose its answer; a rejection is not a duplicate risk.
+    assert rejected.status_code == 200
+    assert rejected.json() == {"error": ["EOrder:Insufficient funds"]}
+    assert validated.status_code == 200 and validated.json()["error"] == []
+    assert "txid" not in validated.json()["result"]
+    assert kraken.result("OpenOrders")["open"] == {}
+
+
 def _run(kraken: RawKraken, calls: int) -> list[str]:
     out = []
     for index in range(calls):

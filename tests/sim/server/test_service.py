@@ -1,10 +1,12 @@
 """SandboxExchange as other tests use it: lifecycle, helpers through HTTP, background stepping."""
 
+import json
 import socket
 import threading
 import time
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +79,31 @@ def test_start_when_port_taken_then_error_and_nothing_left_running() -> None:
 
         with pytest.raises(OSError):
             sim.start()
+
+
+def _saved_open_orders(path: Path) -> set[str]:
+    data = json.loads(path.read_text())
+    return {order["txid"] for order in data["orders"] if order["status"] == "open"}
+
+
+def test_state_file_when_running_then_flushed_within_about_a_second_and_on_stop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.json"
+    settings = SimSettings(seed=2, history_days=1, tier="none", state_file=path)
+    buy = {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01"}
+    sim = SandboxExchange(settings).start()
+    try:
+        first = sim.exchange.private("AddOrder", {**buy, "price": "50000"})["txid"][0]
+        second = sim.exchange.private("AddOrder", {**buy, "price": "50001"})["txid"][0]
+        # No more calls: the background step alone must write the second order (a crash now
+        # would lose at most about a second).
+        deadline = time.monotonic() + 5
+        while second not in _saved_open_orders(path):
+            assert time.monotonic() < deadline, "state never flushed by the background step"
+            time.sleep(0.05)
+        third = sim.exchange.private("AddOrder", {**buy, "price": "50002"})["txid"][0]
+    finally:
+        sim.stop()  # flushes the third at once, whatever the debounce says
+
+    assert _saved_open_orders(path) == {first, second, third}

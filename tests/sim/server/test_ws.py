@@ -233,6 +233,10 @@ def test_unsubscribe_when_subscribed_then_ack_and_no_more_data(
     ("request_text", "error"),
     [
         (subscribe("ticker", ["BTC/XYZ"], 7), "Currency pair not supported BTC/XYZ"),
+        # v2 takes only BTC/DOGE names, exactly spelled: REST's wsname or altname are refused.
+        (subscribe("ticker", ["XBT/USD"], 7), "Currency pair not supported XBT/USD"),
+        (subscribe("ohlc", ["XDG/USD"], 7), "Currency pair not supported XDG/USD"),
+        (subscribe("ticker", ["btc/usd"], 7), "Currency pair not supported btc/usd"),
         (subscribe("book", ["BTC/USD"], 7), "Channel(s) not found"),
         (subscribe("ohlc", ["BTC/USD"], 7, interval=7), "Subscription ohlc interval not supported"),
         (

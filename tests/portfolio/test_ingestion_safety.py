@@ -1,0 +1,178 @@
+"""Nothing lost on the way in: cash flows written with their ledger rows, pair names from
+AssetPairs, and no high-water mark past a row that could not be read."""
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from krakked_core.clock import ManualClock
+from krakked_core.config import PortfolioConfig
+from krakked_core.db import make_engine, upgrade
+from krakked_core.portfolio.kraken_account import KrakenAccountSource
+from krakked_core.portfolio.service import PortfolioService
+from krakked_core.portfolio.store import PortfolioStore
+from tests.portfolio.fakes import FakeAccount, FixedPrices, at, d
+
+
+def _sqlite(tmp_path: Path) -> sa.Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'books.db'}")
+    upgrade(engine)
+    return engine
+
+
+def test_sync_killed_while_writing_cash_flows_then_rerun_books_the_deposit(tmp_path: Path) -> None:
+    engine = _sqlite(tmp_path)
+    account = FakeAccount()
+    account.deposit("USD", "1000", at(0))
+    account.trade("buy", "0.01", "30000", at(1), fee="1")
+    prices = FixedPrices({"XBTUSD": "30000"})
+    service = PortfolioService(
+        config=PortfolioConfig(),
+        store=PortfolioStore(engine),
+        account=account,
+        prices=prices,
+        clock=ManualClock(at(100)),
+        history=prices,
+    )
+    with engine.begin() as conn:  # the process dies as the cash flows are written
+        conn.exec_driver_sql(
+            "CREATE TRIGGER killed BEFORE INSERT ON portfolio_cash_flows "
+            "BEGIN SELECT RAISE(ABORT, 'killed'); END"
+        )
+    with pytest.raises(sa.exc.DBAPIError):
+        service.sync()
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER killed")
+
+    service.sync()
+
+    assert [f.amount for f in service.get_cash_flows()] == [d(1000)]
+    equity = service.get_equity()
+    assert equity.cash_base == d(1000) - 300 - 1
+    assert equity.drift_flag is False
+    engine.dispose()
+
+
+# --- a Kraken-shaped client -------------------------------------------------------------------
+
+
+def _pair(raw: str, altname: str, base: str, quote: str) -> tuple[str, dict[str, Any]]:
+    entry = {
+        "altname": altname,
+        "wsname": f"{base}/{quote}",
+        "aclass_base": "currency",
+        "aclass_quote": "currency",
+        "base": base,
+        "quote": quote,
+        "cost_decimals": 5,
+        "pair_decimals": 4,
+        "lot_decimals": 8,
+        "ordermin": "0.1",
+        "status": "online",
+    }
+    return raw, entry
+
+
+class KrakenShaped:
+    """TradesHistory / AssetPairs / Ledgers / ClosedOrders / Balance results, Kraken's shapes."""
+
+    def __init__(self) -> None:
+        self.pairs = dict([_pair("XXBTZUSD", "XBTUSD", "XXBT", "ZUSD")])
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.asset_pairs_calls = 0
+
+    def list_pair(self, raw: str, altname: str, base: str, quote: str) -> None:
+        self.pairs.update([_pair(raw, altname, base, quote)])
+
+    def fill(self, txid: str, pair: str, when: datetime, vol: str, price: str) -> None:
+        cost = Decimal(vol) * Decimal(price)
+        self.rows[txid] = {
+            "ordertxid": f"O-{txid}",
+            "pair": pair,
+            "time": when.timestamp(),
+            "type": "buy",
+            "ordertype": "market",
+            "price": price,
+            "cost": str(cost),
+            "fee": "0",
+            "vol": vol,
+        }
+
+    def asset_pairs(self, pairs: Any = None) -> Any:
+        self.asset_pairs_calls += 1
+        return dict(self.pairs)
+
+    def trades_history(self, ofs: int | None = None, start: Any = None, end: Any = None) -> Any:
+        rows = sorted(
+            ((k, r) for k, r in self.rows.items() if start is None or r["time"] > start),
+            key=lambda kv: -kv[1]["time"],
+        )
+        page = dict(rows[ofs or 0 : (ofs or 0) + 50])
+        return {"trades": page, "count": len(rows)}
+
+    def ledgers(self, ofs: Any = None, start: Any = None, end: Any = None, type: Any = None) -> Any:
+        return {"ledger": {}, "count": 0}
+
+    def closed_orders(self, ofs: Any = None, start: Any = None, **_: Any) -> Any:
+        return {"closed": {}, "count": 0}
+
+    def balance(self) -> Any:
+        return {}
+
+
+def test_pair_names_when_trades_parsed_then_split_by_asset_pairs_not_guessed() -> None:
+    client = KrakenShaped()
+    client.list_pair("XTZUSD", "XTZUSD", "XTZ", "ZUSD")
+    client.list_pair("SOLEUR", "SOLEUR", "SOL", "ZEUR")
+    client.fill("T1", "XTZUSD", at(1), "10", "0.9")
+    client.fill("T2", "XXBTZUSD", at(2), "0.1", "30000")
+    client.fill("T3", "SOLEUR", at(3), "1", "150")
+    source = KrakenAccountSource(client)
+
+    page = source.trades_page(offset=0, start=None)
+    source.trades_page(offset=0, start=None)
+
+    legs = {f.trade_id: (f.base, f.quote, f.pair) for f in page.items}
+    assert legs == {
+        "T1": ("XTZ", "USD", "XTZUSD"),
+        "T2": ("XBT", "USD", "XBTUSD"),
+        "T3": ("SOL", "EUR", "SOLEUR"),
+    }
+    assert client.asset_pairs_calls == 1  # once, not per page
+
+
+def test_unreadable_row_when_synced_then_mark_stays_before_it_and_it_is_booked_later(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = _sqlite(tmp_path)
+    client = KrakenShaped()
+    client.fill("T1", "XXBTZUSD", at(1), "0.1", "30000")
+    client.fill("T2", "FOOQQQ", at(2), "5", "2")  # a pair AssetPairs does not know (yet)
+    client.fill("T3", "XXBTZUSD", at(3), "0.1", "31000")
+
+    def sync() -> PortfolioService:
+        service = PortfolioService(  # a new service per sync, as the CLI and Dagster build it
+            config=PortfolioConfig(),
+            store=PortfolioStore(engine),
+            account=KrakenAccountSource(client),
+            prices=FixedPrices({"XBTUSD": "30000"}),
+            clock=ManualClock(at(100)),
+        )
+        service.sync()
+        return service
+
+    first = [t.trade_id for t in sync().get_trade_history()]
+    mark = PortfolioStore(engine).get_mark("trades")
+    client.list_pair("FOOQQQ", "FOOQQQ", "FOO", "QQQ")
+    second = sync()
+
+    assert first == ["T3", "T1"]
+    assert mark is not None and mark < at(2)
+    assert "could not be read" in caplog.text
+    assert [t.trade_id for t in second.get_trade_history()] == ["T3", "T2", "T1"]
+    assert second.get_trade_history()[1].pair == "FOOQQQ"
+    engine.dispose()
