@@ -1,7 +1,7 @@
 """Adapters from the Kraken REST client to the portfolio's ports (``AccountSource``, prices)."""
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -144,7 +144,7 @@ class KrakenTickerPrices:
         return next(iter(stats.values())).last
 
 
-def _names(result: object, key: str, pair_of: Any) -> set[str]:
+def _names(result: object, key: str, pair_of: Callable[[Mapping[str, Any]], Any]) -> set[str]:
     """The pair names a page mentions (malformed rows are the parser's to report)."""
     rows = result.get(key) if isinstance(result, Mapping) else None
     if not isinstance(rows, Mapping):
