@@ -116,17 +116,35 @@ class Supervisor:
         return None
 
     def stop(self) -> None:
+        """SIGTERM every process group, wait for each group to empty, SIGKILL what remains.
+
+        Waiting for the direct child is not enough: `dagster dev` exits before its webserver,
+        daemon and code server, which share its process group.
+        """
         for running in reversed(self._running):
             _signal_group(running.process, signal.SIGTERM)
         deadline = time.monotonic() + self._grace
         for running in reversed(self._running):
-            try:
-                running.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+            if not _wait_group(running.process, deadline):
                 log.warning("%s did not stop in time; killing it", running.component.name)
                 _signal_group(running.process, signal.SIGKILL)
-                running.process.wait()
+                _wait_group(running.process, time.monotonic() + 5)
         self._running.clear()
+
+
+def _wait_group(process: subprocess.Popen[str], deadline: float) -> bool:
+    """Reap the child, then wait until no process of its group is left; False on timeout."""
+    try:
+        process.wait(timeout=max(0.1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return False
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)  # signal 0: does any member of the group remain?
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _signal_group(process: subprocess.Popen[str], sig: signal.Signals) -> None:

@@ -25,6 +25,10 @@ def test_context_manager_when_exited_then_no_thread_left_and_port_closed() -> No
         assert sim.ws_url == f"ws://127.0.0.1:{port}/v2"
         assert client_for(sim).public("Time")["error"] == []
 
+    # anyio's worker threads end asynchronously once the server's loop has shut down.
+    deadline = time.monotonic() + 10
+    while set(threading.enumerate()) - before and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert set(threading.enumerate()) - before == set()
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
         pass
