@@ -3,6 +3,9 @@
 SQLite storage under DAGSTER_HOME by default; PostgreSQL when ``KRAKKED_DAGSTER_PG_URL`` is set.
 The URL itself is never written to disk: the YAML refers to the environment variable, which
 Dagster resolves when it loads the instance. Plain text here: krakked_core imports no Dagster.
+Run monitoring is on, so a run whose worker died does not stay "starting"/"canceling" forever;
+the global maximum runtime is left unset (a partition backfill may legitimately run long), and
+the tail jobs set their own (``dagster/max_runtime`` tag, ``krakked_pipeline/schedules.py``).
 (SQLAlchemy is pinned below 2.1, so ``postgresql://`` URLs use psycopg2, as dagster-postgres
 needs; ``postgresql+psycopg2://`` works as well.)
 """
@@ -34,6 +37,10 @@ run_coordinator:
 sensors:
   use_threads: true
   num_workers: 4
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
 """
 
 _SQLITE_STORAGE = """\

@@ -138,3 +138,8 @@ class DatabaseError(KrakkedError):
 
 class DatabaseVersionError(DatabaseError):
     """The database schema is newer or older than this code expects."""
+
+
+class PriceNotFinalError(DataUnavailableError):
+    """The price at that moment is still forming (its candle has not closed yet): ask again
+    later rather than record a value that would change."""

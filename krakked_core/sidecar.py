@@ -29,20 +29,25 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from krakked_core.clock import Clock
 from krakked_core.config import AppConfig
+from krakked_core.connection import NO_RETRY, KrakenRestClient, build_rest_client
 from krakked_core.connection.parsers.market import parse_asset_pairs
 from krakked_core.errors import UnknownPairError
 from krakked_core.market_data.live_cache import LiveBatch, LiveCache
-from krakked_core.market_data.live_fallback import RestFallback, RestMarketData
+from krakked_core.market_data.live_fallback import RestFallback, RestMarketData, in_daemon_thread
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.universe import UniverseRepository, fetch_universe
 from krakked_core.market_data.ws_client import KrakenWsClient
 from krakked_core.model.market import DataStatus
 from krakked_core.model.pairs import PairMetadata
+from krakked_core.paths import AppPaths
 from krakked_core.ports import PublicMarketClient
 
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=1)
+# The REST fallback's calls: one try, short. A stale answer is worth nothing to a live feed (the
+# next poll asks again), and a stopping sidecar must not wait on retries.
+FALLBACK_REST_TIMEOUT_SECONDS = 5.0
 
 
 class DeadManSwitch(Protocol):
@@ -77,7 +82,6 @@ class Sidecar:
         self._clock = clock
         self._dead_man_switch = dead_man_switch
         self._reload_pairs = reload_pairs
-        self._pairs = tuple(sorted(meta.canonical for meta in pairs))
         self.cache = LiveCache(clock, ws.bar_close_grace_seconds)
         fallback = RestFallback(rest, pairs, clock, self.cache) if rest is not None else None
         self._fallback = fallback
@@ -91,6 +95,8 @@ class Sidecar:
             fallback=fallback,
             rng=rng,
         )
+        self._pairs = tuple(sorted(self.client.pairs))  # without pairs the client refused
+        self._requested = tuple(sorted(meta.canonical for meta in pairs))
         self.batches_published = 0
         self.publish_errors = 0
 
@@ -126,6 +132,9 @@ class Sidecar:
             await asyncio.gather(client_task, *tasks)
         finally:
             stop.set()
+            # The helper loops may be inside a blocking call (a REST refresh): do not wait.
+            for task in tasks[1:]:
+                task.cancel()
             await asyncio.gather(client_task, *tasks, return_exceptions=True)
             await self.publish_once()  # the last batch, reporting the socket closed
             logger.info("sidecar stopped", extra={"batches": self.batches_published})
@@ -185,13 +194,14 @@ class Sidecar:
             logger.warning("reloading the universe failed, keeping the pairs: %s", exc)
             return False
         names = tuple(sorted(meta.canonical for meta in pairs))
-        if not pairs or names == self._pairs:  # an empty universe is a mistake, not an order
+        if not pairs or names == self._requested:  # an empty universe is a mistake, not an order
             return False
+        self._requested = names
         if self._fallback is not None:
             self._fallback.set_pairs(pairs)
-        await self.client.set_pairs(pairs)
-        self._pairs = names
-        logger.info("universe changed: streaming %d pair(s)", len(names))
+        await self.client.set_pairs(pairs)  # skips (and logs) pairs it cannot stream
+        self._pairs = tuple(sorted(self.client.pairs))
+        logger.info("universe changed: streaming %d pair(s)", len(self._pairs))
         return True
 
     async def _reload_loop(
@@ -201,8 +211,12 @@ class Sidecar:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
-            if not stop.is_set():
+            if stop.is_set():
+                break
+            try:
                 await self.reload_pairs_once(reload)
+            except Exception:  # a supervisor loop must survive whatever one reload does
+                logger.exception("reloading the universe failed, keeping the pairs")
 
     async def _dead_man_switch_loop(self, stop: asyncio.Event) -> None:
         """Refresh the dead-man switch on its interval (only when one was supplied)."""
@@ -210,7 +224,10 @@ class Sidecar:
         if switch is None:
             return
         while not stop.is_set():
-            await asyncio.to_thread(switch.refresh)
+            try:  # in a daemon thread: a refresh stuck in a request must not hold the exit
+                await in_daemon_thread(switch.refresh)
+            except Exception:  # a failed refresh is retried next interval; the loop must live
+                logger.exception("refreshing the dead-man switch failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), switch.refresh_interval_seconds)
 
@@ -238,6 +255,17 @@ async def _watch_thread_event(stop: threading.Event, done: asyncio.Event) -> Non
     while not stop.is_set():
         await asyncio.sleep(0.05)
     done.set()
+
+
+def fallback_rest_client(
+    config: AppConfig, paths: AppPaths, clock: Clock | None = None
+) -> KrakenRestClient:
+    """The REST client for the live fallback: no retries and a short timeout (the shared public
+    call spacing still applies)."""
+    timeout = min(config.exchange.timeout_seconds, FALLBACK_REST_TIMEOUT_SECONDS)
+    exchange = config.exchange.model_copy(update={"timeout_seconds": timeout})
+    short = config.model_copy(update={"exchange": exchange})
+    return build_rest_client(short, paths, None, clock=clock, retry=NO_RETRY)
 
 
 def stored_universe(engine: Engine) -> Callable[[], list[PairMetadata]]:

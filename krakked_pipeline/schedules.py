@@ -2,16 +2,25 @@
 
 Tail runs never overlap: a tick is skipped while a run of the same job is queued or in progress,
 and the runs carry the ``krakked/ohlc_tail`` tag that the instance's run queue limits to one per
-timeframe (``krakked_core/dagster_home.py``).
+timeframe (``krakked_core/dagster_home.py``). A run whose worker died stays "started" for good,
+so two guards keep the schedule from stopping forever: unfinished runs created more than
+``STALE_AFTER_TAIL_INTERVALS`` tail intervals ago do not block a tick, and each tail run carries a
+maximum runtime that the instance's run monitoring enforces (marking it failed).
 """
+
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
 from krakked_core.config import AppConfig
 from krakked_core.dagster_home import OHLC_TAIL_TAG
-from krakked_core.market_data.tail import tail_cron, tail_partition_days
+from krakked_core.market_data.tail import tail_cron, tail_every_seconds, tail_partition_days
 from krakked_pipeline.assets.ohlc import OHLC_ASSETS, ohlc_asset_name
 from krakked_pipeline.assets.universe import pair_universe
+
+TAIL_MAX_RUNTIME_SECONDS = 1800
+# An unfinished tail run older than this many tail intervals is presumed dead (not a blocker).
+STALE_AFTER_TAIL_INTERVALS = 3
 
 universe_refresh_job = dg.define_asset_job(
     "universe_refresh_job",
@@ -24,7 +33,8 @@ OHLC_TAIL_JOBS = {
         f"{ohlc_asset_name(timeframe)}_tail_job",
         selection=dg.AssetSelection.assets(asset),
         executor_def=dg.in_process_executor,
-        tags={OHLC_TAIL_TAG: timeframe},
+        # Run monitoring fails a tail run still going after this long (a dead worker's run).
+        tags={OHLC_TAIL_TAG: timeframe, "dagster/max_runtime": str(TAIL_MAX_RUNTIME_SECONDS)},
     )
     for timeframe, asset in OHLC_ASSETS.items()
 }
@@ -61,8 +71,13 @@ def ohlc_tail_schedule(timeframe: str, config: AppConfig) -> dg.ScheduleDefiniti
         context: dg.ScheduleEvaluationContext,
     ) -> dg.SkipReason | list[dg.RunRequest]:
         job_name = OHLC_TAIL_JOBS[timeframe].name
+        at = context.scheduled_execution_time or datetime.now(UTC)
+        window = timedelta(seconds=STALE_AFTER_TAIL_INTERVALS * tail_every_seconds(timeframe))
         unfinished = context.instance.get_run_records(
-            filters=dg.RunsFilter(job_name=job_name, statuses=_UNFINISHED), limit=1
+            filters=dg.RunsFilter(
+                job_name=job_name, statuses=_UNFINISHED, created_after=at - window
+            ),
+            limit=1,
         )
         if unfinished:
             return dg.SkipReason(

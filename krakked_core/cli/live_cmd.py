@@ -7,7 +7,13 @@ from krakked_core.clock import SystemClock
 from krakked_core.connection import build_rest_client
 from krakked_core.db import check_schema
 from krakked_core.market_data.live_store import LiveStore
-from krakked_core.sidecar import Sidecar, resolve_pairs, run_sidecar, stored_universe
+from krakked_core.sidecar import (
+    Sidecar,
+    fallback_rest_client,
+    resolve_pairs,
+    run_sidecar,
+    stored_universe,
+)
 
 
 def sidecar_cmd(
@@ -33,7 +39,7 @@ def sidecar_cmd(
             store=store,
             pairs=chosen,
             clock=clock,
-            rest=rest,
+            rest=fallback_rest_client(rt.config, rt.paths, clock),
             reload_pairs=None if explicit else stored_universe(rt.engine),
         )
     typer.echo(

@@ -79,9 +79,17 @@ def _epoch(clock: Clock) -> float:
     return clock.now().timestamp()
 
 
-# A reserved slot further ahead than this is not a queue of callers (each holds one slot at a
-# time) but a clock that went backwards or a bad file: start again from now.
-_MAX_PUBLIC_QUEUE_SECONDS = 60.0
+# A reserved slot more than this many intervals ahead is not a queue of callers (each holds one
+# slot at a time) but a bad file, or a clock step the file cannot show: start again from now.
+_MAX_PUBLIC_QUEUED_SLOTS = 8
+
+
+def _rebased(next_allowed: float, written_at: float | None, now: float) -> float:
+    """The slot as of ``now``: after a backward clock step (``now`` before the time the slot was
+    written), keep the wait that was left then, not the gap the step opened."""
+    if written_at is None or not math.isfinite(written_at) or now >= written_at:
+        return next_allowed
+    return now + max(0.0, next_allowed - written_at)
 
 
 class PublicThrottle:
@@ -104,6 +112,7 @@ class PublicThrottle:
         self._sleep = sleeper
         self._lock = threading.Lock()
         self._next_allowed: float | None = None  # without a state file
+        self._written_at: float | None = None  # when _next_allowed was set (wall clock)
         self._state_file = state_file
         self._lock_timeout = lock_timeout_seconds
 
@@ -125,33 +134,40 @@ class PublicThrottle:
         return wait
 
     def _reserve_local(self, now: float) -> float:
-        wait = 0.0 if self._next_allowed is None else max(0.0, self._next_allowed - now)
-        self._next_allowed = max(now, self._next_allowed or now) + self._interval
-        return wait
+        previous = now if self._next_allowed is None else self._next_allowed
+        slot = max(now, _rebased(previous, self._written_at, now))
+        self._next_allowed = slot + self._interval
+        self._written_at = now
+        return slot - now
 
     def _reserve_shared(self, now: float) -> float:
         """Take the next free slot from the state file; return how long until it comes."""
         slot = max(now, self._read_next_allowed(now))
-        self._write_next_allowed(slot + self._interval)
+        self._write_next_allowed(slot + self._interval, now)
         return slot - now
 
     def _read_next_allowed(self, now: float) -> float:
         assert self._state_file is not None
         try:
-            value = float(json.loads(self._state_file.read_text(encoding="utf-8"))["next"])
+            state = json.loads(self._state_file.read_text(encoding="utf-8"))
+            value = float(state["next"])
+            written = state.get("written_at")
+            written_at = None if written is None else float(written)
         except FileNotFoundError:
             return now
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             logger.warning("public rate limit state damaged; starting from now")
             return now + self._interval  # one interval of caution
-        horizon = max(_MAX_PUBLIC_QUEUE_SECONDS, 4 * self._interval)
-        if not math.isfinite(value) or value - now > horizon:
+        if not math.isfinite(value):
+            return now + self._interval
+        value = _rebased(value, written_at, now)
+        if value - now > _MAX_PUBLIC_QUEUED_SLOTS * self._interval:
             return now + self._interval
         return value
 
-    def _write_next_allowed(self, value: float) -> None:
+    def _write_next_allowed(self, value: float, now: float) -> None:
         assert self._state_file is not None
-        _write_json(self._state_file, {"next": value})
+        _write_json(self._state_file, {"next": value, "written_at": now})
 
 
 class PrivateRateLimiter:

@@ -3,7 +3,10 @@
 Kraken's OHLC channel has no "closed" flag. A bar is closed when a message for a later
 ``interval_begin`` arrives, or when its end time (plus a small grace for late trades) passes —
 but not by the clock while its channel has no live data (socket down, silent channel in REST
-fallback: ``drain(hold=...)``), since its values may then be partial.
+fallback: ``drain(hold=...)``), since its values may then be partial. A bar that was running
+while held is remembered as *suspect*: unless the exchange's settled view of it arrives (a
+revision: subscription snapshot or REST row for its own time), it is dropped when it ends rather
+than handed out with partial values — a gap, which ``get_ohlc`` tolerates and the REST tail fills.
 
 Each closed bar is handed out once. Later updates for it are counted and ignored, except a
 *revision*: the exchange's settled view of the candle (a subscription snapshot, a committed REST
@@ -44,6 +47,9 @@ class _BarState:
     handed_out: dict[BarKey, dict[int, Bar]] = field(default_factory=dict)  # recent closed bars
     pending_closed: list[KeyedBar] = field(default_factory=list)
     dirty: set[BarKey] = field(default_factory=set)
+    # Running bars (by time) that were held, i.e. lived through a gap in live data: their
+    # values may miss trades until the exchange's settled view (a revision) replaces them.
+    suspect: dict[BarKey, int] = field(default_factory=dict)
 
 
 class LiveCache:
@@ -57,6 +63,7 @@ class LiveCache:
         self._bars = _BarState()
         self.late_updates = 0  # updates for bars already closed (ignored)
         self.revisions = 0  # closed bars replaced by the exchange's settled values
+        self.dropped_partial = 0  # held bars superseded unsettled: never handed out (a gap)
 
     # --- writers (the WS client and the REST fallback) -----------------------------------
 
@@ -89,7 +96,9 @@ class LiveCache:
             self._close(key, bar)
             return
         if running is not None and bar.time > running.time:
-            self._close(key, running)
+            self._finish(key, running)
+        if revise and state.suspect.get(key) == bar.time:
+            del state.suspect[key]  # the exchange's settled view replaces the partial values
         state.running[key] = bar
         state.dirty.add(key)
 
@@ -111,8 +120,12 @@ class LiveCache:
     def drain(self, hold: Collection[BarKey] = ()) -> LiveBatch:
         """Close bars whose time is up (except those of ``hold``: keys without live data), and
         hand out everything changed since the last drain."""
-        self._close_expired(self._clock.now(), hold)
         state = self._bars
+        for key in hold:  # live data is missing now: the running bar may end up partial
+            running = state.running.get(key)
+            if running is not None:
+                state.suspect[key] = running.time
+        self._close_expired(self._clock.now(), hold)
         batch = LiveBatch(
             tickers=tuple(self._tickers[pair] for pair in sorted(self._dirty_tickers)),
             closed_bars=_latest_versions(state.pending_closed),
@@ -163,7 +176,19 @@ class LiveCache:
         for key in expired:
             bar = self._bars.running.pop(key)
             self._bars.dirty.discard(key)
+            self._finish(key, bar)
+
+    def _finish(self, key: BarKey, bar: Bar) -> None:
+        """Close a running bar that is over; one that lived through a gap in live data and was
+        never settled is dropped instead (a gap the REST history fills; a later revision may
+        still hand it out)."""
+        state = self._bars
+        if state.suspect.get(key) != bar.time:
             self._close(key, bar)
+            return
+        del state.suspect[key]
+        self.dropped_partial += 1
+        state.closed_through[key] = max(bar.time, state.closed_through.get(key, bar.time))
 
 
 def _latest_versions(bars: list[KeyedBar]) -> tuple[KeyedBar, ...]:

@@ -6,11 +6,16 @@ sink as the socket. Each poll makes one ``Ticker`` call for every pair needing i
 ``ohlc_per_poll`` ``OHLC`` calls (one per pair and timeframe), the least recently polled first:
 at one public call a second, a long outage of a large universe still refreshes every ticker each
 cycle, and every live bar in turn. REST calls are blocking (the shared rate limiter paces them)
-and run in a worker thread.
+and each runs in a daemon thread of its own: a stopping sidecar cancels the wait for a call in
+flight and exits without joining the thread (``asyncio.to_thread`` would hold the exit until the
+call timed out).
 """
 
 import asyncio
+import contextlib
+import functools
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -115,7 +120,7 @@ class RestFallback:
 
     async def _call(self, what: str, fn: Any, *args: Any) -> Any:
         try:
-            result = await asyncio.to_thread(fn, *args)
+            result = await in_daemon_thread(fn, *args)
         except VenueError as exc:
             self.counters.errors += 1
             self.rest_ok = False
@@ -158,3 +163,31 @@ class RestFallback:
             self._sink.on_bar(pair, timeframe, bar, revise=True)
         if page.running is not None:
             self._sink.on_bar(pair, timeframe, page.running)
+
+
+async def in_daemon_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run blocking ``fn(*args)`` in a daemon thread and await its result (cancellable)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def work() -> None:
+        try:
+            outcome = functools.partial(_settle, future, fn(*args), None)
+        except Exception as exc:  # noqa: BLE001 - handed to the awaiting task
+            outcome = functools.partial(_settle, future, None, exc)
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(outcome)
+
+    threading.Thread(
+        target=work, name=f"krakked-{getattr(fn, '__name__', 'call')}", daemon=True
+    ).start()
+    return await future
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: Exception | None) -> None:
+    if future.done():  # the waiter was cancelled meanwhile
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

@@ -225,9 +225,17 @@ class KrakenWsClient:
             )
 
     def _add_pairs(self, pairs: Sequence[PairMetadata]) -> list[ChannelKey]:
+        """Start tracking ``pairs``; one without a usable WebSocket name is logged and skipped."""
         added: list[ChannelKey] = []
         for meta in pairs:
-            self._v2_symbol[meta.canonical] = ws_v2_symbol(meta.ws_symbol)
+            symbol = _v2_symbol_of(meta)
+            if symbol is None:
+                logger.warning(
+                    "skipping pair with an unusable WebSocket name",
+                    extra={"pair": meta.canonical, "ws_symbol": meta.ws_symbol},
+                )
+                continue
+            self._v2_symbol[meta.canonical] = symbol
             self._by_wsname[meta.ws_symbol] = meta.canonical
             self._retired.discard(meta.ws_symbol)
             added.append(ChannelKey("ticker", meta.canonical))
@@ -252,15 +260,27 @@ class KrakenWsClient:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Connect, subscribe and stream until ``stop`` is set; never raises on network trouble."""
-        tasks = [asyncio.create_task(self._connect_loop(stop))]
-        if self._fallback is not None:
-            tasks.append(asyncio.create_task(self._rest_loop(stop, self._fallback)))
+        connect = asyncio.create_task(self._connect_loop(stop))
+        # The REST loop is cancelled on stop, not awaited: a call in flight may take its whole
+        # timeout, and its answer is of no use to a client that is stopping.
+        rest = (
+            asyncio.create_task(self._rest_loop(stop, self._fallback))
+            if self._fallback is not None
+            else None
+        )
+        stopped = asyncio.create_task(stop.wait())
+        tasks = [task for task in (connect, rest) if task is not None]
         try:
-            await asyncio.gather(*tasks)
+            done, _ = await asyncio.wait([*tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {stopped}:
+                task.result()  # a loop that ended by itself failed: let it be seen
+            if rest is not None:
+                rest.cancel()
+            await connect  # ends within a tick of the stop, closing the socket properly
         finally:
-            for task in tasks:
+            for task in (*tasks, stopped):
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, stopped, return_exceptions=True)
 
     async def _connect_loop(self, stop: asyncio.Event) -> None:
         attempt = 0
@@ -273,6 +293,9 @@ class KrakenWsClient:
                 logger.warning(
                     "WebSocket connection lost: %s", _describe(exc), extra={"url": self._url}
                 )
+            except Exception:  # a bug of ours: reconnect rather than end the live feed
+                self.counters.connection_errors += 1
+                logger.exception("WebSocket session failed", extra={"url": self._url})
             finally:
                 self.connected = False
             if stop.is_set():
@@ -303,7 +326,7 @@ class KrakenWsClient:
                 now = self._clock.now()
                 if raw is not None:
                     conn.last_frame_at = now
-                    got_data = self._handle(conn, raw, now) or got_data
+                    got_data = self._handle_safely(conn, raw, now) or got_data
                 timeout = timedelta(seconds=self._config.heartbeat_timeout_seconds)
                 if now - conn.last_frame_at > timeout:
                     raise _SilentSocketError(f"no frame for {timeout.total_seconds():g}s")
@@ -403,11 +426,25 @@ class KrakenWsClient:
 
     # --- incoming frames ------------------------------------------------------------------
 
+    def _handle_safely(self, conn: _Connection, raw: str | bytes, now: datetime) -> bool:
+        """Handle one frame; whatever goes wrong with it, it costs that frame, not the stream."""
+        try:
+            return self._handle(conn, raw, now)
+        except Exception as exc:  # no single frame may end the connection loop
+            first = f"unhandled_{type(exc).__name__}" not in self._logged_kinds
+            self._skip(Unparsed(f"unhandled_{type(exc).__name__}", _describe(exc)))
+            if first:  # the traceback once per kind: this is a bug of ours, not bad input
+                logger.error("handling a WebSocket frame failed", exc_info=exc)
+            return False
+
     def _handle(self, conn: _Connection, raw: str | bytes, now: datetime) -> bool:
         """Handle one frame; True when it carried channel data."""
         self.counters.messages += 1
         self.last_message_at = now
         message = parse_ws_message(raw)
+        if isinstance(message, TickerMessage | OhlcMessage):
+            for rejected in message.rejected:
+                self._skip(rejected)
         if isinstance(message, TickerMessage):
             for ticker in message.items:
                 self._guarded("malformed_ticker", self._on_ticker, ticker, now)
@@ -516,16 +553,22 @@ class KrakenWsClient:
         """Poll REST for what the socket does not deliver; probe REST now and then."""
         interval = self._config.rest_fallback_poll_seconds
         while not stop.is_set():
-            keys = self._keys_needing_rest(self._clock.now())
-            tickers = [key.pair for key in keys if key.channel == "ticker"]
-            ohlc = [(key.pair, key.timeframe) for key in keys if key.timeframe is not None]
-            if tickers or ohlc:
-                await fallback.poll(tickers, ohlc)
-                self._last_rest_at = self._clock.now()
-            elif self._probe_due():
-                await fallback.probe()
-                self._last_rest_at = self._clock.now()
+            try:
+                await self._rest_round(fallback)
+            except Exception:  # one failed round (a bug, an odd answer) must not end the loop
+                logger.exception("REST fallback round failed")
             await _wait(stop, interval)
+
+    async def _rest_round(self, fallback: RestFallback) -> None:
+        keys = self._keys_needing_rest(self._clock.now())
+        tickers = [key.pair for key in keys if key.channel == "ticker"]
+        ohlc = [(key.pair, key.timeframe) for key in keys if key.timeframe is not None]
+        if tickers or ohlc:
+            await fallback.poll(tickers, ohlc)
+            self._last_rest_at = self._clock.now()
+        elif self._probe_due():
+            await fallback.probe()
+            self._last_rest_at = self._clock.now()
 
     def _keys_needing_rest(self, now: datetime) -> list[ChannelKey]:
         """Silent channels; and, while disconnected, every channel without recent data."""
@@ -542,6 +585,16 @@ class KrakenWsClient:
             return True
         age = self._clock.now() - self._last_rest_at
         return age > timedelta(seconds=self._config.rest_probe_seconds)
+
+
+def _v2_symbol_of(meta: PairMetadata) -> str | None:
+    """The v2 symbol of a pair (``BTC/USD``), or None when its wsname is not ``BASE/QUOTE``."""
+    try:
+        symbol = ws_v2_symbol(meta.ws_symbol)
+    except ValueError:
+        return None
+    base, quote = symbol.split("/")
+    return symbol if base and quote else None
 
 
 async def _recv(ws: ClientConnection, timeout: float) -> str | bytes | None:

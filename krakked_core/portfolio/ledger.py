@@ -74,7 +74,7 @@ class Disposal:
     unbased_units: Decimal = ZERO  # units held with no known cost
 
 
-STATE_VERSION = 2
+STATE_VERSION = 3  # 3: realized_by_asset credits the asset disposed of
 
 
 def trade_deltas(t: TradeEvent) -> tuple[Decimal, Decimal]:
@@ -125,7 +125,8 @@ class Ledger:
     realized_by_pair: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     fees_usd_by_pair: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     fees_by_asset: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    # By the traded pair's base asset (a position's own PnL and fees, whatever it was quoted in).
+    # A position's own PnL, per asset: a trade's gain under the asset it disposed of (the base on
+    # a sell, the quote on a buy), its fees under the traded base asset.
     realized_by_asset: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     fees_usd_by_asset: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     # Proceeds of units sold with no known cost, per asset: outside realized PnL, but not hidden.
@@ -179,10 +180,14 @@ class Ledger:
         else:
             self._acquire(get, get_qty, value, t.time)
             self._exclude_unbased(t, give, give_qty, value, out)
-        pnl = out.gain - self._pay_fee(t)
+        fee_cost = self._pay_fee(t)
+        pnl = out.gain - fee_cost
         self.realized_total += pnl
         self.realized_by_pair[t.pair] += pnl
-        self.realized_by_asset[t.base] += pnl
+        # The gain belongs to the asset given up (the quote, on a buy); the fee to the position
+        # the trade was about.
+        self.realized_by_asset[give] += out.gain
+        self.realized_by_asset[t.base] -= fee_cost
         return trade_record(t, pnl)
 
     def _exclude_unbased(

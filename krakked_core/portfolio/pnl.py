@@ -10,11 +10,14 @@ RootOf = Callable[[str], str]
 
 
 def unrealized(book: AssetBook, price: Decimal | None) -> Decimal | None:
-    """``(price − avg cost) × units with a basis``; None when there is no price."""
-    if price is None:
+    """``(price − avg cost) × units with a basis``; None when unknown.
+
+    Unknown means no price, or no unit held has a known cost (all arrived unvalued): saying 0
+    there would claim a flat position. Mixed holdings count only the units with a basis; the
+    rest are reported as ``unbased_size`` and never make PnL.
+    """
+    if price is None or book.based <= 0:
         return None
-    if book.based <= 0:
-        return Decimal(0)
     return price * book.based - book.cost
 
 

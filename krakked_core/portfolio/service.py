@@ -7,7 +7,7 @@ books, balances and reconciliation and value them at current prices.
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -93,7 +93,9 @@ class PortfolioService:
         previous = self._load_ledger()
         unexplained_before = dict(previous.unexplained) if previous else {}
         ledger, rebuilt = self._update_books(previous, ingested)
-        recon = self._reconcile(ledger, unexplained_before, ingested.balances, prices)
+        recon = self._reconcile(
+            ledger, unexplained_before, ingested.balances, prices, ingested.pending
+        )
         self._store.put_state("reconciliation", reconciliation_to_state(recon), now)
         self._log_cash_flows(ingested.cash_flow_ids)
         trades = self._store.load_trade_events(ingested.trade_ids)
@@ -322,6 +324,7 @@ class PortfolioService:
         before: dict[str, Decimal],
         balances: AccountBalances,
         prices: Prices,
+        pending: Mapping[str, Decimal],
     ) -> Reconciliation:
         newly_unexplained = {
             asset: qty - before.get(asset, Decimal(0))
@@ -334,7 +337,12 @@ class PortfolioService:
             for asset, parts in root_sums(balances.amounts, assets.root).items()
             if tracked(asset)
         }
-        books = {a: q for a, q in ledger.balances.items() if tracked(a)}
+        # Rows held back until their price is final are in ``Balance`` already, not yet booked.
+        books = {
+            a: ledger.balances.get(a, Decimal(0)) + pending.get(a, Decimal(0))
+            for a in {*ledger.balances, *pending}
+            if tracked(a)
+        }
         return reconcile(
             books,
             exchange,

@@ -82,7 +82,8 @@ class EventPrices:
     """Asset → USD price at an event's time (historical), ``None`` when not known.
 
     The result is stored with the event (``quote_usd``, ``fee_usd``, ``value_usd``), so replaying
-    the books later gives the same numbers.
+    the books later gives the same numbers. A price still forming raises ``PriceNotFinalError``
+    from the history source, untouched: the ingestor holds that row back until it is final.
     """
 
     def __init__(self, history: HistoricalPriceSource | None, latest: Prices, clock: Clock) -> None:

@@ -1,3 +1,4 @@
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,41 @@ def test_rest_clients_built_for_one_config_dir_share_the_public_spacing(
     assert sleeper.sleeps == [pytest.approx(1.0)]
     assert public_rate_limit_file(paths) == paths.config_dir / "public_ratelimit.state"
     assert public_rate_limit_file(paths).exists()
+
+
+class _WallClock:
+    """A wall clock that can step back, as NTP steps a real one (ManualClock never does)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def test_public_throttle_after_a_backward_clock_step_waits_one_interval_not_the_step(
+    tmp_path: Path,
+) -> None:
+    wall = _WallClock(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
+    waits: list[float] = []
+    shared = PublicThrottle(1.0, wall, waits.append, state_file=tmp_path / "p.state")
+    local = PublicThrottle(1.0, wall, waits.append)
+    shared.acquire()
+    local.acquire()
+
+    wall.at -= timedelta(seconds=30)  # the clock steps back 30 s (no time passes)
+
+    assert shared.acquire() == pytest.approx(1.0)  # not 31 s
+    assert local.acquire() == pytest.approx(1.0)
+    assert shared.acquire() == pytest.approx(2.0)  # the queue behind it is kept
+    assert local.acquire() == pytest.approx(2.0)
+
+
+def test_public_throttle_ignores_a_slot_more_than_a_few_intervals_ahead(
+    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder
+) -> None:
+    state = tmp_path / "public_ratelimit.state"
+    state.write_text('{"next": %f}' % (clock.now().timestamp() + 20))  # no written_at: old file
+    throttle = _shared_throttle(tmp_path, clock, sleeper)
+
+    assert throttle.acquire() == pytest.approx(1.0)

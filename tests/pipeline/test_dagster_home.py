@@ -1,8 +1,10 @@
 from pathlib import Path
 
+import dagster as dg
 import yaml
 
-from krakked_core.dagster_home import dagster_yaml_text
+from krakked_core.dagster_home import dagster_yaml_text, prepare_dagster_home
+from krakked_core.paths import AppPaths
 
 ROOT_DAGSTER_YAML = Path(__file__).resolve().parents[2] / "dagster.yaml"
 
@@ -13,3 +15,14 @@ def test_root_dagster_yaml_holds_exactly_the_settings_krakked_up_writes(tmp_path
 
     written.pop("storage")
     assert root == written
+
+
+def test_prepared_home_turns_run_monitoring_on_so_dead_runs_end(app_paths: AppPaths) -> None:
+    home = prepare_dagster_home(app_paths, {})
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:  # validates against the schema
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_start_timeout_seconds == 180
+        assert instance.run_monitoring_cancel_timeout_seconds == 180
+        # No global limit (a long partition backfill is legitimate); the tail jobs carry one.
+        assert instance.run_monitoring_max_runtime_seconds == 0

@@ -13,6 +13,7 @@ from krakked_core.dagster_home import OHLC_TAIL_TAG, PG_URL_VARIABLE, prepare_da
 from krakked_core.db import make_engine, upgrade
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.ohlc_store import BAR_SCHEMA, OhlcStore
+from krakked_core.market_data.tail import tail_partition_days
 from krakked_core.model.market import Bar
 from krakked_core.paths import AppPaths
 from krakked_core.sim import SandboxExchange, SimSettings
@@ -21,6 +22,7 @@ from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.checks import OHLC_CHECKS, freshness_limit
 from krakked_pipeline.definitions import CONFIG, OHLC_FRESHNESS_CHECKS, defs
 from krakked_pipeline.resources import KrakkedSettings, build_resources
+from krakked_pipeline.schedules import STALE_AFTER_TAIL_INTERVALS, TAIL_MAX_RUNTIME_SECONDS
 from tests.market_data.history.conftest import write_config
 
 HOUR = 3600
@@ -219,6 +221,23 @@ def test_tail_schedule_skips_while_a_run_of_its_job_is_unfinished() -> None:
         instance.report_run_failed(run)
         free = _tick("ohlc_1h_tail_schedule", at, instance)
     assert [r.partition_key for r in free.run_requests or []] == ["2024-03-02"]
+
+
+def test_tail_schedule_is_not_blocked_for_good_by_an_old_unfinished_run() -> None:
+    # A run whose worker died stays STARTED; once it is older than a few tail intervals, the
+    # schedule stops waiting for it (run monitoring fails it after its maximum runtime).
+    job = defs.resolve_job_def("ohlc_1h_tail_job")
+    assert job.tags["dagster/max_runtime"] == str(TAIL_MAX_RUNTIME_SECONDS)
+    with dg.instance_for_test() as instance:
+        dead = instance.create_run_for_job(job_def=job, status=dg.DagsterRunStatus.STARTED)
+        soon = datetime.now(UTC).replace(minute=1, second=0, microsecond=0) + timedelta(hours=1)
+        assert _tick("ohlc_1h_tail_schedule", soon, instance).run_requests == []  # still young
+
+        later = soon + timedelta(hours=STALE_AFTER_TAIL_INTERVALS)
+        result = _tick("ohlc_1h_tail_schedule", later, instance)
+    assert dead.run_id not in (result.skip_message or "")
+    expected = [day.isoformat() for day in tail_partition_days(later, "1h")]
+    assert [r.partition_key for r in result.run_requests or []] == expected
 
 
 def test_dagster_home_limits_tail_runs_to_one_per_timeframe(app_paths: AppPaths) -> None:

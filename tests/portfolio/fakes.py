@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from krakked_core.errors import UnknownPairError
+from krakked_core.clock import ManualClock
+from krakked_core.errors import InvalidArgumentsError, UnknownPairError
 from krakked_core.model.account import (
     AccountBalances,
     ExchangeOrder,
@@ -237,3 +238,33 @@ def cash_flow(
         value_usd=None if value_usd is None else d(value_usd),
         refid=refid,
     )
+
+
+class OhlcServer:
+    """Kraken's OHLC over a price path: the latest 720 candles of the interval, the last running.
+
+    ``price(t)`` is the price from epoch second ``t`` on; each candle closes at the price its
+    last second had (or, for the running one, the price now).
+    """
+
+    def __init__(self, clock: ManualClock, path: dict[str, list[tuple[datetime, str]]]) -> None:
+        self.clock = clock
+        self.path = path
+        self.calls: list[tuple[str, int]] = []
+
+    def _price(self, pair: str, t: int) -> str:
+        known = [p for since, p in self.path[pair] if since.timestamp() <= t]
+        return known[-1] if known else self.path[pair][0][1]
+
+    def ohlc(self, pair: str, interval: int, since: int | None = None) -> object:
+        self.calls.append((pair, interval))
+        if pair not in self.path:
+            raise InvalidArgumentsError("EQuery:Unknown asset pair")
+        width = interval * 60
+        now = int(self.clock.now().timestamp())
+        running = now // width * width
+        rows = []
+        for start in range(running - 719 * width, running + width, width):
+            close = self._price(pair, min(start + width - 1, now))
+            rows.append([start, close, close, close, close, close, "1.0", 1])
+        return {pair: rows, "last": running - width}

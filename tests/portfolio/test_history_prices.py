@@ -3,46 +3,17 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock
 from krakked_core.config import PortfolioConfig
 from krakked_core.db import make_engine, upgrade
-from krakked_core.errors import InvalidArgumentsError
+from krakked_core.errors import PriceNotFinalError
 from krakked_core.portfolio.history import KrakenHistoricalPrices, interval_for
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
-from tests.portfolio.fakes import FakeAccount, FixedPrices, PriceHistory, at, d
-
-
-class OhlcServer:
-    """Kraken's OHLC over a price path: the latest 720 candles of the interval, the last running.
-
-    ``price(t)`` is the price from epoch second ``t`` on; each candle closes at the price its
-    last second had (or, for the running one, the price now).
-    """
-
-    def __init__(self, clock: ManualClock, path: dict[str, list[tuple[datetime, str]]]) -> None:
-        self.clock = clock
-        self.path = path
-        self.calls: list[tuple[str, int]] = []
-
-    def _price(self, pair: str, t: int) -> str:
-        known = [p for since, p in self.path[pair] if since.timestamp() <= t]
-        return known[-1] if known else self.path[pair][0][1]
-
-    def ohlc(self, pair: str, interval: int, since: int | None = None) -> object:
-        self.calls.append((pair, interval))
-        if pair not in self.path:
-            raise InvalidArgumentsError("EQuery:Unknown asset pair")
-        width = interval * 60
-        now = int(self.clock.now().timestamp())
-        running = now // width * width
-        rows = []
-        for start in range(running - 719 * width, running + width, width):
-            close = self._price(pair, min(start + width - 1, now))
-            rows.append([start, close, close, close, close, close, "1.0", 1])
-        return {pair: rows, "last": running - width}
+from tests.portfolio.fakes import FakeAccount, FixedPrices, OhlcServer, PriceHistory, at, d
 
 
 def test_interval_when_event_older_then_finest_window_that_still_reaches_it() -> None:
@@ -212,3 +183,39 @@ def test_third_asset_fee_when_old_then_historical_or_unvalued_when_recent_then_l
     assert old.get_fee_summary().unvalued_trades == 1  # not today's price for an old fee
     assert recent.get_fee_summary().total_usd == d(1)  # 2 KFEE at the latest 0.5
     recent_engine.dispose()
+
+
+def test_event_in_forming_candle_then_not_final_even_after_an_earlier_fetch_then_close() -> None:
+    clock = ManualClock(at(100_000))
+    server = OhlcServer(clock, {"XBTUSD": [(at(0), "30000")]})
+    prices = KrakenHistoricalPrices(server, clock)
+    clock.advance(20)
+    early = at(100_000) + timedelta(seconds=10)
+    with pytest.raises(PriceNotFinalError):
+        prices.price_at("XBTUSD", early)
+    server.path["XBTUSD"].append((clock.now(), "31000"))  # the price moves inside the candle
+    clock.advance(20)
+
+    with pytest.raises(PriceNotFinalError):  # not the close an earlier fetch saw
+        prices.price_at("XBTUSD", clock.now())
+    server.path["XBTUSD"].append((clock.now(), "32000"))
+    clock.advance(60)  # the candle has closed
+
+    assert prices.price_at("XBTUSD", early) == d(32000)  # its final close
+
+
+def test_event_before_first_candle_returned_then_coarser_interval_prices_it() -> None:
+    ours = ManualClock(at(100_000))
+    exchange_clock = ManualClock(at(100_005))  # the exchange is 5 minutes ahead of us
+    path = {"XBTUSD": [(at(0), "30000"), (at(99_900), "60000")]}
+    prices = KrakenHistoricalPrices(OhlcServer(exchange_clock, path), ours)
+    edge = at(100_000 - 716)  # inside our 1-minute window, outside the exchange's reply
+
+    assert prices.price_at("XBTUSD", edge) == d(30000)
+
+
+def test_interval_when_event_at_edge_of_window_then_margin_picks_coarser() -> None:
+    now = at(100_000)
+
+    assert interval_for(now - timedelta(minutes=717), now) == 1
+    assert interval_for(now - timedelta(minutes=718), now) == 5

@@ -1,7 +1,7 @@
 """Nothing lost on the way in: cash flows written with their ledger rows, pair names from
 AssetPairs, and no high-water mark past a row that could not be read."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from krakked_core.clock import ManualClock
 from krakked_core.config import PortfolioConfig
 from krakked_core.db import make_engine, upgrade
+from krakked_core.model.account import Page, TradeFill
+from krakked_core.portfolio.history import KrakenHistoricalPrices
 from krakked_core.portfolio.kraken_account import KrakenAccountSource
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
-from tests.portfolio.fakes import FakeAccount, FixedPrices, at, d
+from tests.portfolio.fakes import FakeAccount, FixedPrices, OhlcServer, at, d
 
 
 def _sqlite(tmp_path: Path) -> sa.Engine:
@@ -175,4 +177,104 @@ def test_unreadable_row_when_synced_then_mark_stays_before_it_and_it_is_booked_l
     assert "could not be read" in caplog.text
     assert [t.trade_id for t in second.get_trade_history()] == ["T3", "T2", "T1"]
     assert second.get_trade_history()[1].pair == "FOOQQQ"
+    engine.dispose()
+
+
+# --- rows priced only from closed candles -----------------------------------------------------
+
+
+def _ohlc_service(engine: sa.Engine, account: FakeAccount, clock: ManualClock) -> PortfolioService:
+    # XBT moves to 31000 half-way through the minute after at(10_000).
+    path = [(at(0), "30000"), (at(10_000) + timedelta(seconds=30), "31000")]
+    server = OhlcServer(clock, {"XBTUSD": path})
+    return PortfolioService(  # a new service per sync, as the CLI and Dagster build it
+        config=PortfolioConfig(),
+        store=PortfolioStore(engine),
+        account=account,
+        prices=FixedPrices({"XBTUSD": "31000", "ETHUSD": "1550"}),
+        clock=clock,
+        history=KrakenHistoricalPrices(server, clock),
+    )
+
+
+def test_deposit_in_forming_candle_then_held_until_closed_then_booked_once_at_final_close(
+    tmp_path: Path,
+) -> None:
+    engine = _sqlite(tmp_path)
+    clock = ManualClock(at(10_000))
+    account = FakeAccount()
+    account.deposit("USD", "1000", at(9_000))
+    account.deposit("XBT", "1", at(9_000))
+    account.deposit("XBT", "0.5", at(10_000) + timedelta(seconds=5))
+    account.trade("buy", "10", "0.05", at(10_000) + timedelta(seconds=6), pair=("ETH", "XBT"))
+    clock.advance(10)
+
+    firsts = []
+    for _ in range(3):  # three syncs seconds apart, inside the deposit's candle
+        firsts.append(_ohlc_service(engine, account, clock).sync())
+        clock.advance(5)
+    held_mark = PortfolioStore(engine).get_mark("ledgers")
+    clock.advance(60)  # the candle has closed
+    later = _ohlc_service(engine, account, clock)
+    summary = later.sync()
+
+    # The older deposits are booked at once; the recent deposit and trade wait, without drift.
+    assert [(s.new_cash_flows, s.new_trades) for s in firsts] == [(2, 0), (0, 0), (0, 0)]
+    assert not any(s.drift_detected for s in firsts)
+    assert held_mark is not None and held_mark < at(10_000) + timedelta(seconds=5)
+    assert (summary.new_cash_flows, summary.new_trades) == (1, 1)
+    assert summary.drift_detected is False
+    recent = next(f for f in later.get_cash_flows() if f.time > at(10_000))
+    assert recent.value_usd == d(15500)  # the candle's final close, not a sync's guess
+    assert later.get_position("ETHUSD").avg_entry_price == d(1550)  # 0.5 XBT at 31000
+    engine.dispose()
+
+
+# --- paging that stops short ------------------------------------------------------------------
+
+
+class GlitchyAccount(FakeAccount):
+    """Answers one empty trades page before ``count`` rows were read (then behaves)."""
+
+    glitch = True
+
+    def trades_page(self, *, offset: int, start: datetime | None) -> Page[TradeFill]:
+        page = super().trades_page(offset=offset, start=start)
+        if self.glitch and offset > 0:
+            return Page(items=(), count=page.count)
+        return page
+
+
+def test_empty_page_before_count_then_mark_stays_and_next_sync_books_the_rest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = _sqlite(tmp_path)
+    account = GlitchyAccount()
+    account.deposit("USD", "1000000", at(0))
+    for i in range(60):
+        account.trade("buy", "0.01", "20000", at(1 + i))
+    prices = FixedPrices({"XBTUSD": "30000"})
+
+    def sync() -> PortfolioService:
+        service = PortfolioService(
+            config=PortfolioConfig(),
+            store=PortfolioStore(engine),
+            account=account,
+            prices=prices,
+            clock=ManualClock(at(100)),
+            history=prices,
+        )
+        service.sync()
+        return service
+
+    sync()
+    mark = PortfolioStore(engine).get_mark("trades")
+    account.glitch = False
+    service = sync()
+
+    assert mark is None  # the 10 oldest were never read: the mark did not move past them
+    assert "paging stopped" in caplog.text
+    assert len(service.get_trade_history()) == 60
+    assert service.get_position("XBTUSD").base_size == d("0.6")
+    assert service.get_equity().drift_flag is False
     engine.dispose()

@@ -198,3 +198,27 @@ def test_sale_of_units_without_cost_basis_then_proceeds_excluded_and_warned(
     assert ledger.cash == (
         ledger.realized_total + sum(ledger.realized_excluded.values()) + ledger.net_cash_flow_usd
     )
+
+
+def test_buy_paid_in_appreciated_crypto_then_gain_credited_to_quote_fee_to_bought_asset() -> None:
+    ledger, records = _books(
+        cash_flow("USD", "30000", 0),
+        trade_event("buy", "1", "30000", 1),
+        # XBT has doubled: 10 ETH for 0.5 XBT, fee 0.001 XBT (worth 60, cost 30).
+        trade_event(
+            "buy",
+            "10",
+            "0.05",
+            2,
+            pair=("ETH", "XBT"),
+            quote_usd="60000",
+            fee="0.001",
+            fee_asset="XBT",
+        ),
+    )
+
+    assert records[1].pnl_quote == d(15000) - d(30)
+    assert ledger.realized_by_asset["XBT"] == d(15000)  # the asset disposed of made the gain
+    assert ledger.realized_by_asset["ETH"] == d(-30)  # the position pays its fee
+    assert sum(ledger.realized_by_asset.values()) == ledger.realized_total
+    assert ledger.fees_usd_by_asset["ETH"] == d(60)

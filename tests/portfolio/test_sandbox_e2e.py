@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from pydantic import SecretStr
 
-from krakked_core.clock import SystemClock
+from krakked_core.clock import ManualClock, SystemClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import KrakenRestClient, build_rest_client
 from krakked_core.connection.parsers.account import parse_balance
@@ -22,8 +22,15 @@ from krakked_core.sim import SandboxExchange, SimSettings
 
 
 @pytest.fixture
-def sim() -> Iterator[SandboxExchange]:
-    with SandboxExchange(SimSettings(seed=1, history_days=1, tier="none")) as exchange:
+def clock() -> ManualClock:
+    # At a minute's start, so everything the test does falls in one one-minute candle.
+    return ManualClock(SystemClock().now().replace(second=0, microsecond=0))
+
+
+@pytest.fixture
+def sim(clock: ManualClock) -> Iterator[SandboxExchange]:
+    settings = SimSettings(seed=1, history_days=1, tier="none")
+    with SandboxExchange(settings, clock=clock) as exchange:
         yield exchange
 
 
@@ -44,7 +51,7 @@ def _exchange_balances(client: KrakenRestClient) -> dict[str, Decimal]:
 
 
 def test_manual_trading_on_sandbox_then_books_match_exactly_and_drift_rises_on_silent_move(
-    sim: SandboxExchange, app_paths: AppPaths, tmp_path
+    sim: SandboxExchange, clock: ManualClock, app_paths: AppPaths, tmp_path
 ) -> None:
     client = _client(sim, app_paths)
     engine = make_engine(f"sqlite:///{tmp_path / 'e2e.db'}")
@@ -54,21 +61,41 @@ def test_manual_trading_on_sandbox_then_books_match_exactly_and_drift_rises_on_s
         store=PortfolioStore(engine),
         account=KrakenAccountSource(client),
         prices=KrakenTickerPrices(client),
-        clock=SystemClock(),
-        history=KrakenHistoricalPrices(client, SystemClock()),
+        clock=clock,
+        history=KrakenHistoricalPrices(client, clock),
     )
     ex = sim.exchange
-    ex.deposit("USD", Decimal("5000"))
-    ex.place_manual_order(pair="XBTUSD", side="buy", ordertype="market", volume=Decimal("0.02"))
-    ex.place_manual_order(pair="XBTUSD", side="sell", ordertype="market", volume=Decimal("0.005"))
-    ex.deposit("XBT", Decimal("0.1"))
-    ex.withdraw("USD", Decimal("100"))
-    ex.reward("DOT", Decimal("1.5"))
+    actions = [
+        lambda: ex.deposit("USD", Decimal("5000")),
+        lambda: ex.place_manual_order(
+            pair="XBTUSD", side="buy", ordertype="market", volume=Decimal("0.02")
+        ),
+        lambda: ex.place_manual_order(
+            pair="XBTUSD", side="sell", ordertype="market", volume=Decimal("0.005")
+        ),
+        lambda: ex.deposit("XBT", Decimal("0.1")),
+        lambda: ex.withdraw("USD", Decimal("100")),
+        lambda: ex.reward("DOT", Decimal("1.5")),
+        ex.step,
+    ]
+    for action in actions:  # a second apart, as a person would
+        clock.advance(1)
+        action()
+
+    early = service.initialize()
+    # The crypto inflows sit in the candle still forming: held back, not booked at a price that
+    # would still change, and not mistaken for drift either.
+    assert early.new_trades == 2 and early.drift_detected is False
+    assert {(f.type, f.asset) for f in service.get_cash_flows()} == {
+        ("deposit", "USD"),
+        ("withdrawal", "USD"),
+    }
+    clock.advance(120)  # their one-minute candle has closed
     ex.step()
 
-    summary = service.initialize()
+    summary = service.sync()
 
-    assert summary.new_trades == 2 and summary.drift_detected is False
+    assert summary.new_cash_flows == 2 and summary.drift_detected is False
     books = {a: q for a, q in service.rebuild().balances.items() if q != 0}
     assert books == {a: q for a, q in _exchange_balances(client).items() if q != 0}
     xbt = service.get_position("XBTUSD")

@@ -8,6 +8,7 @@ Symbols stay in v2 spelling (``BTC/USD``); translating them is the universe modu
 
 import json
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,9 @@ _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
     r"(Z|z|[+-]\d{2}:\d{2})$"
 )
+
+
+_FLOAT_MAX = Decimal(sys.float_info.max)
 
 
 class _Malformed(ValueError):
@@ -67,15 +71,29 @@ class WsOhlcItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Unparsed:
+    """A frame or item we could not use: ``kind`` groups alike failures, ``reason`` says why."""
+
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class TickerMessage:
+    """The usable items of a ``ticker`` frame; ``rejected``: its items that were not."""
+
     type: DataType
     items: tuple[WsTickerItem, ...]
+    rejected: tuple[Unparsed, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class OhlcMessage:
+    """The usable items of an ``ohlc`` frame; ``rejected``: its items that were not."""
+
     type: DataType
     items: tuple[WsOhlcItem, ...]
+    rejected: tuple[Unparsed, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +126,6 @@ class Pong:
     req_id: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class Unparsed:
-    """A frame we could not use: ``kind`` groups alike failures (log once), ``reason`` says why."""
-
-    kind: str
-    reason: str
-
-
 WsMessage = (
     TickerMessage | OhlcMessage | SubscriptionAck | StatusMessage | Heartbeat | Pong | Unparsed
 )
@@ -128,8 +138,9 @@ def parse_ws_message(raw: str | bytes) -> WsMessage:
     """Parse one WebSocket v2 frame; never raises on bad input (returns ``Unparsed``)."""
     try:
         frame = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return Unparsed("malformed_json", f"not JSON: {exc}")
+    # A frame nested too deep for the decoder raises RecursionError: bad input like any other.
+    except (ValueError, UnicodeDecodeError, RecursionError, OverflowError) as exc:
+        return Unparsed("malformed_json", f"not JSON: {type(exc).__name__}: {str(exc)[:200]}")
     if not isinstance(frame, dict):
         return Unparsed("malformed_frame", f"expected an object, got {type(frame).__name__}")
     try:
@@ -157,9 +168,9 @@ def _dispatch(frame: Mapping[str, Any]) -> WsMessage:
 
 def _channel_message(channel: object, frame: Mapping[str, Any]) -> WsMessage:
     if channel == "ticker":
-        return TickerMessage(_data_type(frame), _items(frame, _ticker_item))
+        return TickerMessage(_data_type(frame), *_items(frame, "ticker", _ticker_item))
     if channel == "ohlc":
-        return OhlcMessage(_data_type(frame), _items(frame, _ohlc_item))
+        return OhlcMessage(_data_type(frame), *_items(frame, "ohlc", _ohlc_item))
     if channel == "heartbeat":
         return Heartbeat()
     if channel == "status":
@@ -177,11 +188,23 @@ def _data_type(frame: Mapping[str, Any]) -> DataType:
     return "snapshot" if kind == "snapshot" else "update"
 
 
-def _items(frame: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], _T]) -> tuple[_T, ...]:
+def _items(
+    frame: Mapping[str, Any], channel: str, parse: Callable[[Mapping[str, Any]], _T]
+) -> tuple[tuple[_T, ...], tuple[Unparsed, ...]]:
+    """Parse item by item: a bad item costs that item only, not the good ones beside it."""
     data = frame.get("data")
     if not isinstance(data, list):
         raise _Malformed("data must be a list")
-    return tuple(parse(_mapping(item, "data item")) for item in data)
+    items: list[_T] = []
+    rejected: list[Unparsed] = []
+    for item in data:
+        try:
+            items.append(parse(_mapping(item, "data item")))
+        except _Malformed as exc:
+            rejected.append(Unparsed(f"malformed_{channel}", str(exc)))
+    if rejected and not items:  # nothing usable: the frame as a whole is malformed
+        raise _Malformed(rejected[0].reason)
+    return tuple(items), tuple(rejected)
 
 
 def _ticker_item(item: Mapping[str, Any]) -> WsTickerItem:
@@ -277,8 +300,9 @@ def _decimal(item: Mapping[str, Any], key: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise _Malformed(f"{key} must be a number, got {value!r}")
     number = Decimal(value)
-    if not number.is_finite():
-        raise _Malformed(f"{key} must be finite, got {value!r}")
+    # Beyond the float range a value would become an infinite price in the float-based models.
+    if not number.is_finite() or abs(number) > _FLOAT_MAX:
+        raise _Malformed(f"{key} must be a finite number in range, got {str(value)[:40]}")
     return number
 
 
@@ -340,5 +364,8 @@ def parse_rfc3339(text: str) -> datetime:
         raise _Malformed(f"not a valid time: {text!r}") from exc
     if offset not in ("Z", "z"):
         sign = 1 if offset[0] == "+" else -1
-        parsed -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+        try:  # an offset can push a time at the calendar's edge out of range
+            parsed -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+        except OverflowError as exc:
+            raise _Malformed(f"time out of range: {text!r}") from exc
     return parsed

@@ -181,3 +181,52 @@ def test_settled_bar_never_seen_fills_the_hole_and_old_ones_are_ignored(
     cache.on_bar(*key, _settled(T0 - 3600), revise=True)  # beyond the revision window
 
     assert cache.drain().closed_bars == ((*key, _settled(T0 + 60)),)
+
+
+def test_bar_held_through_an_outage_and_superseded_unsettled_is_never_published_as_closed(
+    cache: LiveCache, clock: ManualClock
+) -> None:
+    # The reviewer's scenario: a partial T0, the socket drops (held), and the reconnect
+    # snapshot carries only the new running candle T1.
+    key = ("XBTUSD", "1m")
+    cache.on_bar(*key, _partial(T0))
+    assert cache.drain(hold={key}).closed_bars == ()
+    clock.set(datetime.fromtimestamp(T0 + 70, tz=UTC))
+    cache.on_bar(*key, _partial(T0 + 60), revise=True)  # the snapshot after the reconnect
+
+    published = [cache.drain(), cache.drain()]
+    clock.advance(600)
+    published.append(cache.drain())
+
+    assert all(batch.closed_bars == () for batch in published[:2])
+    assert cache.dropped_partial == 1
+    # T1 is live again: it closes normally, and the settled T0 (REST) still fills the gap.
+    assert published[2].closed_bars == ((*key, _partial(T0 + 60)),)
+    cache.on_bar(*key, _settled(T0), revise=True)
+    assert cache.drain().closed_bars == ((*key, _settled(T0)),)
+
+
+def test_bar_held_then_settled_by_a_snapshot_of_its_own_time_is_published_settled(
+    cache: LiveCache,
+) -> None:
+    key = ("XBTUSD", "1m")
+    cache.on_bar(*key, _partial(T0))
+    cache.drain(hold={key})  # the socket dropped while T0 was running
+    cache.on_bar(*key, _settled(T0), revise=True)  # the reconnect snapshot: T0 as it stands
+    cache.on_bar(*key, _partial(T0 + 60))
+
+    assert cache.drain().closed_bars == ((*key, _settled(T0)),)
+    assert cache.dropped_partial == 0
+
+
+def test_bar_held_and_expired_unsettled_is_dropped_once_live_data_is_back(
+    cache: LiveCache, clock: ManualClock
+) -> None:
+    key = ("XBTUSD", "1m")
+    cache.on_bar(*key, _partial(T0))
+    cache.drain(hold={key})
+    clock.set(datetime.fromtimestamp(T0 + 200, tz=UTC))
+
+    assert cache.drain().closed_bars == ()  # no longer held, but never settled
+    assert cache.running_bar(*key) is None
+    assert cache.dropped_partial == 1

@@ -18,11 +18,17 @@ from krakked_core.clock import ManualClock, SystemClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import KrakenRestClient
 from krakked_core.db import make_engine, upgrade
-from krakked_core.errors import DataStaleError, DataUnavailableError
+from krakked_core.errors import (
+    DataStaleError,
+    DataUnavailableError,
+    NetworkError,
+    ServiceUnavailableError,
+)
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.universe import UniverseBuild, UniverseRepository
 from krakked_core.model.pairs import PairMetadata
-from krakked_core.sidecar import Sidecar, run_sidecar, stored_universe
+from krakked_core.paths import AppPaths
+from krakked_core.sidecar import Sidecar, fallback_rest_client, run_sidecar, stored_universe
 from krakked_core.sim import FaultProfile
 from tests.market_data.live.conftest import FAST_WS, wait_until
 
@@ -302,3 +308,129 @@ def test_data_status_command_needs_a_migrated_database(tmp_path: Path) -> None:
 
     assert result.exit_code == 1
     assert "krakked db upgrade" in result.output
+
+
+def _sidecar_config(live_config: AppConfig, **ws: Any) -> AppConfig:
+    updated = live_config.market_data.ws.model_copy(update=ws)
+    return live_config.model_copy(
+        update={"market_data": live_config.market_data.model_copy(update={"ws": updated})}
+    )
+
+
+def test_sidecar_stops_promptly_with_a_rest_call_in_flight_and_flushes_the_last_batch(
+    sim: Any,
+    live_config: AppConfig,
+    sim_pairs: dict[str, PairMetadata],
+    rest: KrakenRestClient,
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    upgrade(engine)
+    clock = SystemClock()
+    # The fallback's start-up probe (Time) is held by the exchange for 8 s, and the default
+    # client would retry it: stopping must not wait for either.
+    sim.set_faults(_faults(timeout=1.0, timeout_seconds=8.0, methods=frozenset({"Time"})))
+    sidecar = Sidecar(
+        config=live_config,
+        store=LiveStore(engine, clock, TOLERANCE),
+        pairs=[sim_pairs["XBTUSD"]],
+        clock=clock,
+        rest=rest,
+    )
+    reader = LiveStore(engine, clock, TOLERANCE)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
+    thread.start()
+    try:
+        wait_until(lambda: _has_ticker(reader, "XBTUSD"), what="first published ticker")
+        assert reader.data_status().ws_connected
+        assert sidecar.client.rest_ok is False  # the probe has not answered: still in flight
+    finally:
+        stop.set()
+        thread.join(4)
+    assert not thread.is_alive(), "stop waited for the REST call in flight"
+    assert not reader.data_status().ws_connected  # the last batch was flushed
+
+
+def test_fallback_rest_client_gives_up_after_one_short_try(
+    sim: Any, live_config: AppConfig, app_paths: AppPaths
+) -> None:
+    sim.set_faults(_faults(timeout=1.0, timeout_seconds=8.0, methods=frozenset({"Time"})))
+    exchange = live_config.exchange.model_copy(update={"timeout_seconds": 0.3})
+    client = fallback_rest_client(live_config.model_copy(update={"exchange": exchange}), app_paths)
+    errors: list[Exception] = []
+
+    def call() -> None:
+        try:
+            client.server_time()
+        except NetworkError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    thread.join(3)  # four tries with backoff would take 8 s and more
+
+    assert not thread.is_alive()
+    assert len(errors) == 1
+
+
+class _FailingSwitch:
+    """A dead-man switch whose every refresh fails, as Kraken does when it is unavailable."""
+
+    refresh_interval_seconds = 0.1
+
+    def __init__(self) -> None:
+        self.refreshes = 0
+
+    def refresh(self) -> None:
+        self.refreshes += 1
+        raise ServiceUnavailableError("EService:Unavailable")
+
+
+def test_sidecar_survives_failing_reloads_bad_pairs_and_dead_man_switch_errors(
+    sim: Any, live_config: AppConfig, sim_pairs: dict[str, PairMetadata], tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    upgrade(engine)
+    clock = SystemClock()
+    bad = sim_pairs["ETHUSD"].model_copy(update={"canonical": "BADUSD", "ws_symbol": "BADUSD"})
+    answers: list[Any] = [
+        RuntimeError("the universe table is being rebuilt"),
+        [sim_pairs["XBTUSD"], bad, sim_pairs["ETHUSD"]],
+    ]
+    reloads = 0
+
+    def reload() -> list[PairMetadata]:
+        nonlocal reloads
+        reloads += 1
+        answer = answers[min(reloads, len(answers)) - 1]
+        if isinstance(answer, Exception):
+            raise answer
+        return list(answer)
+
+    switch = _FailingSwitch()
+    sidecar = Sidecar(
+        config=_sidecar_config(live_config, universe_reload_seconds=0.2),
+        store=LiveStore(engine, clock, TOLERANCE),
+        pairs=[sim_pairs["XBTUSD"]],
+        clock=clock,
+        rest=None,
+        dead_man_switch=switch,
+        reload_pairs=reload,
+    )
+    reader = LiveStore(engine, clock, TOLERANCE)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
+    thread.start()
+    try:
+        wait_until(lambda: _has_ticker(reader, "ETHUSD"), what="the good added pair streaming")
+        wait_until(lambda: switch.refreshes >= 3, what="refreshes after failures")
+        assert thread.is_alive()
+        assert sidecar.pairs == ("ETHUSD", "XBTUSD")  # the bad pair skipped
+        published = sidecar.batches_published
+        wait_until(lambda: sidecar.batches_published > published, what="still publishing")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert reloads >= 2

@@ -154,3 +154,44 @@ def test_ticker_change_may_be_negative_but_prices_may_not() -> None:
 
     assert isinstance(parsed, TickerMessage) and parsed.items[0].change == Decimal("-12.5")
     assert isinstance(parse_ws_message(json.dumps(negative_ask)), Unparsed)
+
+
+def test_time_pushed_out_of_range_by_its_offset_is_malformed_not_an_overflow() -> None:
+    frame = json.loads(_sample("ws_ohlc_update.json"))
+    frame["data"][0]["interval_begin"] = "9999-12-31T23:59:59-01:00"
+
+    message = parse_ws_message(json.dumps(frame))
+
+    assert isinstance(message, Unparsed)
+    assert message.kind == "malformed_ohlc"
+
+
+def test_frame_nested_too_deep_is_malformed_json_not_a_recursion_error() -> None:
+    message = parse_ws_message("[" * 200_000 + "]" * 200_000)
+
+    assert isinstance(message, Unparsed)
+    assert message.kind == "malformed_json"
+
+
+@pytest.mark.parametrize("bad", ["1e400", "-1e400", str(10**400)])
+def test_number_beyond_the_float_range_is_malformed(bad: str) -> None:
+    item = json.loads(_sample("ws_ticker_snapshot.json"))["data"][0]
+    frame = json.dumps({"channel": "ticker", "type": "update", "data": [{**item, "change": 0}]})
+
+    message = parse_ws_message(frame.replace('"change": 0', f'"change": {bad}'))
+
+    assert isinstance(message, Unparsed)
+    assert "change" in message.reason
+
+
+def test_one_bad_item_costs_that_item_and_the_good_ones_are_kept() -> None:
+    frame = json.loads(_sample("ws_ohlc_update.json"))
+    good = frame["data"][0]
+    frame["data"] = [good, {**good, "trades": -1}, {**good, "symbol": "ETH/USD"}]
+
+    message = parse_ws_message(json.dumps(frame))
+
+    assert isinstance(message, OhlcMessage)
+    assert [item.symbol for item in message.items] == [good["symbol"], "ETH/USD"]
+    (rejected,) = message.rejected
+    assert rejected.kind == "malformed_ohlc" and "trades" in rejected.reason

@@ -2,6 +2,9 @@
 
 It acknowledges every subscribe/unsubscribe symbol by symbol (as Kraken does), records the
 requests, sends ``frames`` once after the first subscribe, and a heartbeat every 0.2 s.
+With ``sessions``, the n-th connection sends ``sessions[n]`` instead and, unless it is the last
+session, then closes (a dropped socket); a connection after the first waits for ``gate`` (when
+given) before sending, so a test can look at the client while it is reconnected but unfed.
 """
 
 import asyncio
@@ -24,6 +27,9 @@ class ScriptedWs:
     frames: list[str] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    sessions: list[list[str]] = field(default_factory=list)
+    gate: asyncio.Event | None = None
+    connections: int = 0
 
     def subscribed(self, channel: str) -> set[str]:
         """Symbols of ``channel`` subscribed and not unsubscribed since (in request order)."""
@@ -39,6 +45,10 @@ class ScriptedWs:
         return symbols
 
     async def _serve(self, ws: ServerConnection) -> None:
+        index = self.connections
+        self.connections += 1
+        frames = self.sessions[index] if index < len(self.sessions) else self.frames
+        drop = index < len(self.sessions) - 1
         await ws.send(
             json.dumps({"channel": "status", "type": "update", "data": [{"system": "online"}]})
         )
@@ -52,8 +62,13 @@ class ScriptedWs:
                     await ws.send(json.dumps(_ack(request, symbol)))
                 if not sent and request.get("method") == "subscribe":
                     sent = True
-                    for frame in self.frames:
+                    if index > 0 and self.gate is not None:
+                        await self.gate.wait()
+                    for frame in frames:
                         await ws.send(frame)
+                    if drop:
+                        await ws.close()
+                        return
         finally:
             beats.cancel()
 
