@@ -48,8 +48,3 @@ class ManualClock:
             if when < self._now:
                 raise ValueError("a clock does not go backwards")
             self._now = when
-
-
-def utc_from_epoch(seconds: float) -> datetime:
-    """Convert epoch seconds (as Kraken sends them) to an aware UTC datetime."""
-    return datetime.fromtimestamp(seconds, tz=UTC)

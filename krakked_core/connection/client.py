@@ -75,10 +75,6 @@ class KrakenRestClient:
     def base_url(self) -> str:
         return self._base_url
 
-    @property
-    def has_credentials(self) -> bool:
-        return self._credentials is not None
-
     # --- the two raw calls ----------------------------------------------------------------
 
     def public(self, method: str, params: FormFields | None = None) -> JsonResult:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from krakked_core.clock import ManualClock
 from krakked_core.config import PortfolioConfig
 from krakked_core.errors import DataStaleError, PositionNotFoundError
-from krakked_core.model.account import ExchangeOrder
+from krakked_core.model.account import ExchangeOrder, Side
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
 from krakked_core.portfolio.views import summary_json
@@ -286,30 +286,34 @@ def _tagged_account() -> FakeAccount:
     return account
 
 
+def _trend_order(
+    store: PortfolioStore,
+    local_id: str,
+    side: Side,
+    status: str,
+    cl_ord_id: str,
+    kraken_txid: str | None = None,
+) -> None:
+    """A 1 XBT limit order of the trend_v1 strategy, as the OMS records it."""
+    store.record_order(
+        local_id=local_id,
+        strategy_id="trend_v1",
+        pair="XBTUSD",
+        side=side,
+        order_type="limit",
+        volume=d(1),
+        status=status,
+        created_at=T0,
+        cl_ord_id=cl_ord_id,
+        kraken_txid=kraken_txid,
+    )
+
+
 def test_attribution_when_cl_ord_id_userref_or_none_then_strategy_or_manual(engine: Engine) -> None:
     store = PortfolioStore(engine)
-    store.record_order(
-        local_id="L1",
-        strategy_id="trend_v1",
-        pair="XBTUSD",
-        side="sell",
-        order_type="limit",
-        volume=d(1),
-        status="closed",
-        created_at=T0,
-        cl_ord_id="c-1",
-    )
-    store.record_order(
-        local_id="L2",
-        strategy_id="trend_v1",
-        pair="XBTUSD",
-        side="buy",
-        order_type="limit",
-        volume=d(1),
-        status="open",
-        created_at=T0,
-        cl_ord_id="c-0",
-        kraken_txid="OBOT1",
+    _trend_order(store, "L1", "sell", "closed", "c-1")
+    _trend_order(
+        store, "L2", "buy", "open", "c-0", kraken_txid="OBOT1"
     )  # still open on the exchange
     service = _service(engine, _tagged_account(), strategy_tags={7: "mean_rev"})
     service.sync()
@@ -330,30 +334,8 @@ def test_include_manual_and_track_manual_trades_then_pnl_filtered_not_balances(
     engine: Engine,
 ) -> None:
     store = PortfolioStore(engine)
-    store.record_order(
-        local_id="L1",
-        strategy_id="trend_v1",
-        pair="XBTUSD",
-        side="buy",
-        order_type="limit",
-        volume=d(1),
-        status="closed",
-        created_at=T0,
-        cl_ord_id="c-0",
-        kraken_txid="OBOT1",
-    )
-    store.record_order(
-        local_id="L2",
-        strategy_id="trend_v1",
-        pair="XBTUSD",
-        side="sell",
-        order_type="limit",
-        volume=d(1),
-        status="closed",
-        created_at=T0,
-        cl_ord_id="c-1",
-        kraken_txid="OBOT1B",
-    )
+    _trend_order(store, "L1", "buy", "closed", "c-0", kraken_txid="OBOT1")
+    _trend_order(store, "L2", "sell", "closed", "c-1", kraken_txid="OBOT1B")
     tracking = _service(engine, _tagged_account(), strategy_tags={7: "mean_rev"})
     tracking.sync()
     not_tracking = _service(
@@ -539,18 +521,7 @@ def test_summary_when_manual_trades_not_tracked_then_realized_excludes_them(
 ) -> None:
     store = PortfolioStore(engine)
     for local, cl, txid in (("L1", "c-0", "OBOT1"), ("L2", "c-1", "OBOT1B")):
-        store.record_order(
-            local_id=local,
-            strategy_id="trend_v1",
-            pair="XBTUSD",
-            side="buy",
-            order_type="limit",
-            volume=d(1),
-            status="closed",
-            created_at=T0,
-            cl_ord_id=cl,
-            kraken_txid=txid,
-        )
+        _trend_order(store, local, "buy", "closed", cl, kraken_txid=txid)
     service = _service(
         engine, _tagged_account(), strategy_tags={7: "mean_rev"}, track_manual_trades=False
     )

@@ -261,11 +261,6 @@ def parse_ohlc(result: object) -> OhlcPage:
     return OhlcPage(bars=bars, running=running, last=last)
 
 
-def ohlc_row_to_bar(row: Any) -> Bar:
-    """One OHLC row ``[time, open, high, low, close, vwap, volume, count]`` → a Bar."""
-    return _ohlc_row("row", row)
-
-
 def _ohlc_row(_key: str, row: Any) -> Bar:
     if not isinstance(row, list | tuple) or len(row) < 8:
         raise ValueError(f"expected 8 fields, got {row!r}")

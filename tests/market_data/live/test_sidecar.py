@@ -6,6 +6,9 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,20 @@ def _faults(**kwargs: Any) -> FaultProfile:
     return FaultProfile(**kwargs)
 
 
+@contextmanager
+def sidecar_thread(sidecar: Sidecar, *, stop_within: float = 10) -> Iterator[threading.Thread]:
+    """Run the sidecar in a thread; on leaving, stop it and require it to end in time."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(stop_within)
+    assert not thread.is_alive(), f"the sidecar did not stop within {stop_within} s"
+
+
 def test_sidecar_with_ws_drops_keeps_data_fresh_and_never_serves_stale_as_fresh(
     sim: Any,
     live_config: AppConfig,
@@ -58,11 +75,8 @@ def test_sidecar_with_ws_drops_keeps_data_fresh_and_never_serves_stale_as_fresh(
         rest=rest,
     )
     reader = LiveStore(engine, clock, TOLERANCE)
-    stop = threading.Event()
-    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
     sim.set_faults(_faults(drop_every_seconds=1.0))
-    thread.start()
-    try:
+    with sidecar_thread(sidecar):
         wait_until(lambda: _has_ticker(reader, "XDGUSD"), what="first published ticker")
         fresh = stale = 0
         while sidecar.client.counters.reconnects < 4:
@@ -74,14 +88,10 @@ def test_sidecar_with_ws_drops_keeps_data_fresh_and_never_serves_stale_as_fresh(
                     continue
                 assert clock.now() - ticker.updated_at <= timedelta(seconds=TOLERANCE)
                 fresh += 1
-            stop.wait(0.1)
+            time.sleep(0.1)
         assert fresh > 0
         assert stale == 0
         assert reader.data_status().fresh_pairs == PAIRS
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
     assert sidecar.publish_errors == 0
     status = reader.data_status()
     assert not status.ws_connected  # the last batch reported the socket closed
@@ -183,10 +193,7 @@ def test_sidecar_publishes_a_bar_closed_by_its_end_time_once(
         rest=None,
     )
     reader = LiveStore(engine, clock, TOLERANCE)
-    stop = threading.Event()
-    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
-    thread.start()
-    try:
+    with sidecar_thread(sidecar):
         wait_until(lambda: _has_bar(reader, "XBTUSD"), what="a running bar")
         running = reader.live_bar("XBTUSD", "1m")
         assert reader.closed_bars_since("XBTUSD", "1m", running.time - 1) == []
@@ -213,10 +220,6 @@ def test_sidecar_publishes_a_bar_closed_by_its_end_time_once(
         [after] = reader.closed_bars_since("XBTUSD", "1m", running.time - 1)
         assert after.time == closed.time
         assert after == closed or cache.revisions >= 1
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
 
 
 def _has_bar(store: LiveStore, pair: str) -> bool:
@@ -263,10 +266,7 @@ def test_sidecar_follows_the_stored_universe_as_it_changes(
         reload_pairs=stored_universe(engine),
     )
     reader = LiveStore(engine, clock, TOLERANCE)
-    stop = threading.Event()
-    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
-    thread.start()
-    try:
+    with sidecar_thread(sidecar):
         wait_until(lambda: _has_ticker(reader, "XBTUSD"), what="the first pair streaming")
         store_universe("ETHUSD", "XBTUSD")  # refresh adds
         wait_until(lambda: _has_ticker(reader, "ETHUSD"), what="the added pair streaming")
@@ -277,12 +277,8 @@ def test_sidecar_follows_the_stored_universe_as_it_changes(
         assert sidecar.client.pairs == ("ETHUSD",)
         wait_until(lambda: reader.data_status().fresh_pairs == ("ETHUSD",), what="status")
         store_universe()  # an empty universe is ignored, not obeyed
-        stop.wait(0.6)
+        time.sleep(0.6)
         assert sidecar.pairs == ("ETHUSD",)
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
     assert sidecar.client.counters.unknown == 0  # data after the unsubscribe is expected
 
 
@@ -338,17 +334,10 @@ def test_sidecar_stops_promptly_with_a_rest_call_in_flight_and_flushes_the_last_
         rest=rest,
     )
     reader = LiveStore(engine, clock, TOLERANCE)
-    stop = threading.Event()
-    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
-    thread.start()
-    try:
+    with sidecar_thread(sidecar, stop_within=4):
         wait_until(lambda: _has_ticker(reader, "XBTUSD"), what="first published ticker")
         assert reader.data_status().ws_connected
         assert sidecar.client.rest_ok is False  # the probe has not answered: still in flight
-    finally:
-        stop.set()
-        thread.join(4)
-    assert not thread.is_alive(), "stop waited for the REST call in flight"
     assert not reader.data_status().ws_connected  # the last batch was flushed
 
 
@@ -419,18 +408,11 @@ def test_sidecar_survives_failing_reloads_bad_pairs_and_dead_man_switch_errors(
         reload_pairs=reload,
     )
     reader = LiveStore(engine, clock, TOLERANCE)
-    stop = threading.Event()
-    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
-    thread.start()
-    try:
+    with sidecar_thread(sidecar) as thread:
         wait_until(lambda: _has_ticker(reader, "ETHUSD"), what="the good added pair streaming")
         wait_until(lambda: switch.refreshes >= 3, what="refreshes after failures")
         assert thread.is_alive()
         assert sidecar.pairs == ("ETHUSD", "XBTUSD")  # the bad pair skipped
         published = sidecar.batches_published
         wait_until(lambda: sidecar.batches_published > published, what="still publishing")
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
     assert reloads >= 2
