@@ -114,6 +114,8 @@ class PortfolioConfig(_Section):
     strategy_tags: dict[int, str] = {}
     # Balances older than this (a sync failing or not scheduled) make get_equity() say "stale".
     stale_after_seconds: int = Field(900, gt=0)
+    # Kraken credits fee credits (KFEE) at a fixed USD value per unit; they have no market.
+    kfee_usd_value: Decimal = Field(Decimal("0.01"), gt=0)
 
 
 class RiskConfig(_Section):

@@ -29,7 +29,7 @@ defs = dg.Definitions(
     asset_checks=[
         *(check for checks in OHLC_CHECKS.values() for check in checks),  # checks.py
         *OHLC_FRESHNESS_CHECKS,
-        *PORTFOLIO_CHECKS,  # fails on reconciliation drift
+        *PORTFOLIO_CHECKS,  # fail on reconciliation drift, a partial snapshot
     ],
     jobs=[universe_refresh_job, *OHLC_TAIL_JOBS.values(), portfolio_sync_job],
     schedules=[*build_schedules(CONFIG), portfolio_sync_schedule(CONFIG)],

@@ -59,8 +59,7 @@ def summary_cmd(as_json: bool = _JSON) -> None:
         service = _service(rt)
         equity = service.get_equity()
         pnl = service.get_pnl_summary()
-        last = next(iter(service.get_snapshots(limit=1)), None)
-    data = summary_json(equity, pnl, last)
+        data = summary_json(equity, pnl, service.latest_snapshot())
     if as_json:
         print_json(data)
         return

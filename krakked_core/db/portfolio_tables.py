@@ -103,6 +103,8 @@ portfolio_snapshots = Table(
     Column("realized_pnl_usd", DecimalText, nullable=False),
     Column("unrealized_pnl_usd", DecimalText, nullable=False),
     Column("drift_flag", Boolean, nullable=False),
+    # False: a holding could not be valued (equity leaves it out): never equity history.
+    Column("complete", Boolean, nullable=False),
     Column("detail", Text, nullable=False),  # JSON: valuations and per-pair PnL, as strings
 )
 

@@ -115,6 +115,7 @@ class AssetValuation:
     value_base: Decimal | None  # None: unvalued (no price), left out of equity and flagged
     source_pair: str | None
     variants: dict[str, Decimal] = field(default_factory=dict)  # "XBT.F" → amount
+    unvalued_reason: str | None = None  # why no price was known (when unvalued)
 
     @property
     def unvalued(self) -> bool:
@@ -123,10 +124,24 @@ class AssetValuation:
 
 @dataclass(frozen=True)
 class AssetExposure:
+    """One holding's share of equity, as a per-asset cap reads it.
+
+    An unvalued holding says so (``valued`` False, ``unvalued_reason``), never a bare ``None``.
+    While any holding is unvalued, equity counts only part of the portfolio, so no holding's
+    share of it is known: ``percentage_of_equity`` is ``None`` on *every* row (the valued rows'
+    shares would be inflated, as if the unvalued holding were worth 0). A cap must then refuse
+    new exposure rather than read ``None`` as 0 %.
+    """
+
     asset: str
     amount: Decimal
     value_base: Decimal | None
     percentage_of_equity: Decimal | None
+    unvalued_reason: str | None = None
+
+    @property
+    def valued(self) -> bool:
+        return self.value_base is not None
 
 
 @dataclass(frozen=True)
@@ -158,8 +173,8 @@ class EquityView:
 
     @property
     def trustworthy(self) -> bool:
-        """Synced recently, no drift: what risk may act on."""
-        return not (self.never_synced or self.stale or self.drift_flag)
+        """Synced recently, no drift, every holding valued: what risk may act on."""
+        return self.complete and not (self.never_synced or self.stale or self.drift_flag)
 
 
 @dataclass(frozen=True)
@@ -183,7 +198,8 @@ class FeeSummary:
 
 @dataclass(frozen=True)
 class PortfolioSnapshot:
-    """Contract §3.4."""
+    """Contract §3.4. *Partial* (not ``complete``) when a holding could not be valued: its
+    equity then leaves that holding out, so it is never equity history (drawdown, charts)."""
 
     timestamp: datetime
     equity_base: Decimal
@@ -195,6 +211,14 @@ class PortfolioSnapshot:
     unrealized_pnl_base_by_pair: dict[str, Decimal]
     drift_flag: bool = False
     id: int | None = None
+
+    @property
+    def unvalued_assets(self) -> tuple[str, ...]:
+        return tuple(v.asset for v in self.asset_valuations if v.unvalued)
+
+    @property
+    def complete(self) -> bool:
+        return not self.unvalued_assets
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,8 @@ def single_tag(tags: Iterable[str]) -> str | None:
     return distinct.pop() if len(distinct) == 1 else None
 
 
-def percentage(value: Decimal | None, total: Decimal) -> Decimal | None:
-    if value is None or total == 0:
+def percentage(value: Decimal | None, total: Decimal | None) -> Decimal | None:
+    if value is None or total is None or total == 0:
         return None
     return value * 100 / total
 

@@ -185,14 +185,17 @@ class PortfolioService:
         raise PositionNotFoundError(f"no open position for {pair}")
 
     def get_asset_exposure(self) -> list[AssetExposure]:
+        """Each holding's share of equity; no shares while any holding is unvalued (see
+        ``AssetExposure``)."""
         valuations = self._valuations(self._prices())
-        equity = _equity(valuations)
+        equity = _equity(valuations) if not any(v.unvalued for v in valuations) else None
         return [
             AssetExposure(
                 asset=v.asset,
                 amount=v.amount,
                 value_base=v.value_base,
                 percentage_of_equity=percentage(v.value_base, equity),
+                unvalued_reason=v.unvalued_reason,
             )
             for v in valuations
         ]
@@ -250,13 +253,26 @@ class PortfolioService:
             drift_flag=recon.drift_flag if recon else False,
         )
         snapshot_id = self._store.save_snapshot(snapshot)
+        if not snapshot.complete:
+            logger.warning(
+                "snapshot %s is partial (%s unvalued): kept out of equity history",
+                snapshot_id,
+                ", ".join(snapshot.unvalued_assets),
+                extra={"snapshot_id": snapshot_id, "unvalued": list(snapshot.unvalued_assets)},
+            )
         self.prune_snapshots()
         return PortfolioSnapshot(**{**snapshot.__dict__, "id": snapshot_id})
 
     def get_snapshots(
-        self, since: datetime | None = None, limit: int | None = None
+        self, since: datetime | None = None, limit: int | None = None, include_partial: bool = False
     ) -> list[PortfolioSnapshot]:
-        return self._store.get_snapshots(since=since, limit=limit)
+        """Equity history, newest first: complete snapshots only, unless ``include_partial``
+        (a partial snapshot's equity leaves out what could not be valued)."""
+        return self._store.get_snapshots(since=since, limit=limit, include_partial=include_partial)
+
+    def latest_snapshot(self) -> PortfolioSnapshot | None:
+        """The newest snapshot, partial or not."""
+        return next(iter(self.get_snapshots(limit=1, include_partial=True)), None)
 
     def prune_snapshots(self) -> int:
         cutoff = self._clock.now() - timedelta(days=self._config.snapshot_retention_days)
@@ -359,7 +375,10 @@ class PortfolioService:
     # --- valuation ----------------------------------------------------------------------
 
     def _prices(self) -> Prices:
-        return Prices(self._price_source, self._config.base_currency, self._config.valuation_pairs)
+        config = self._config
+        return Prices(
+            self._price_source, config.base_currency, config.valuation_pairs, config.kfee_usd_value
+        )
 
     def _cash(self, valuations: Sequence[AssetValuation]) -> Decimal:
         base = self._config.base_currency
@@ -376,13 +395,15 @@ class PortfolioService:
             total = sum(parts.values(), Decimal(0))
             if not self._tracked(asset) or total == 0:
                 continue
+            value = prices.value(asset, total)
             result.append(
                 AssetValuation(
                     asset=asset,
                     amount=total,
-                    value_base=prices.value(asset, total),
+                    value_base=value,
                     source_pair=prices.pair_for(asset),
                     variants=dict(parts),
+                    unvalued_reason=None if value is not None else prices.why_unvalued(asset),
                 )
             )
         return result

@@ -439,6 +439,7 @@ class PortfolioStore:
                     realized_pnl_usd=snapshot.realized_pnl_base_total,
                     unrealized_pnl_usd=snapshot.unrealized_pnl_base_total,
                     drift_flag=snapshot.drift_flag,
+                    complete=snapshot.complete,
                     detail=json.dumps(detail),
                 )
             )
@@ -446,11 +447,13 @@ class PortfolioStore:
             return int(key[0]) if key else 0
 
     def get_snapshots(
-        self, since: datetime | None = None, limit: int | None = None
+        self, since: datetime | None = None, limit: int | None = None, include_partial: bool = False
     ) -> list[PortfolioSnapshot]:
-        """Newest first."""
+        """Newest first; complete snapshots only unless ``include_partial``."""
         s = portfolio_snapshots
         query = sa.select(s).order_by(s.c.taken_at.desc(), s.c.id.desc())
+        if not include_partial:
+            query = query.where(s.c.complete.is_(True))
         if since:
             query = query.where(s.c.taken_at >= since)
         if limit is not None:
@@ -531,6 +534,7 @@ def _valuation_json(v: AssetValuation) -> dict[str, Any]:
         "value_base": None if v.value_base is None else str(v.value_base),
         "source_pair": v.source_pair,
         "variants": {k: str(x) for k, x in v.variants.items()},
+        "unvalued_reason": v.unvalued_reason,
     }
 
 
@@ -551,6 +555,7 @@ def _snapshot(row: Any) -> PortfolioSnapshot:
                 value_base=None if v["value_base"] is None else Decimal(v["value_base"]),
                 source_pair=v["source_pair"],
                 variants={k: Decimal(x) for k, x in v["variants"].items()},
+                unvalued_reason=v.get("unvalued_reason"),  # absent before 0005
             )
             for v in detail["asset_valuations"]
         ),

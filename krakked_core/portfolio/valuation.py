@@ -3,6 +3,8 @@
 An asset with no price (no valuation pair, stale or missing data) is *unvalued*: it is left out
 of equity and named, never counted as zero in silence. An event is valued at its own time, never
 at today's price: otherwise realized PnL and cost basis would depend on when history was synced.
+Fee credits (``KFEE``) have no market: Kraken credits them at a fixed USD value per unit
+(``portfolio.kfee_usd_value``), so they are valued at that, now and at any past moment.
 """
 
 import logging
@@ -17,16 +19,24 @@ from krakked_core.ports import HistoricalPriceSource, PriceSource
 
 logger = logging.getLogger(__name__)
 
+FEE_CREDITS = "KFEE"
+USD = "USD"
+
 
 class Prices:
     """Asset → USD price via ``PriceSource``, asked at most once per pair per pass."""
 
     def __init__(
-        self, source: PriceSource, base_currency: str, overrides: Mapping[str, str]
+        self,
+        source: PriceSource,
+        base_currency: str,
+        overrides: Mapping[str, str],
+        kfee_usd: Decimal,
     ) -> None:
         self._source = source
         self._base = base_currency
         self._overrides = overrides
+        self._kfee_usd = kfee_usd
         self._cache: dict[str, Decimal | None] = {}
         self.errors: dict[str, str] = {}
 
@@ -34,9 +44,13 @@ class Prices:
     def base_currency(self) -> str:
         return self._base
 
+    def fixed_usd(self, asset: str) -> Decimal | None:
+        """USD per unit of an asset whose value is fixed, not traded (fee credits); else None."""
+        return self._kfee_usd if root(asset) == FEE_CREDITS else None
+
     def pair_for(self, asset: str) -> str | None:
         asset = root(asset)
-        if asset == self._base:
+        if asset == self._base or self.fixed_usd(asset) is not None:
             return None
         return valuation_pair(asset, self._base, self._overrides)
 
@@ -45,6 +59,10 @@ class Prices:
         asset = root(asset)
         if asset == self._base:
             return Decimal(1)
+        fixed = self.fixed_usd(asset)
+        if fixed is not None:
+            usd = self.price(USD)
+            return fixed * usd if usd is not None else None
         pair = self.pair_for(asset)
         assert pair is not None
         if pair not in self._cache:
@@ -54,6 +72,13 @@ class Prices:
     def value(self, asset: str, amount: Decimal) -> Decimal | None:
         price = self.price(asset)
         return amount * price if price is not None else None
+
+    def why_unvalued(self, asset: str) -> str:
+        """Why ``asset`` has no price (after ``price`` said None)."""
+        asset = root(asset)
+        if self.fixed_usd(asset) is not None:
+            asset = USD  # fee credits are priced through USD
+        return self.errors.get(asset, "no price")
 
     def _ask(self, asset: str, pair: str) -> Decimal | None:
         try:
@@ -95,6 +120,10 @@ class EventPrices:
         asset = root(asset)
         if asset == self._latest.base_currency:
             return Decimal(1)
+        fixed = self._latest.fixed_usd(asset)
+        if fixed is not None:
+            usd = self.price_at(USD, at)
+            return fixed * usd if usd is not None else None
         pair = self._latest.pair_for(asset)
         price = self._history.price_at(pair, at) if self._history and pair else None
         if price is None or price <= 0:

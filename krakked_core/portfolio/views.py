@@ -34,8 +34,9 @@ def timestamp(value: datetime | None) -> str | None:
 def summary_json(
     equity: EquityView, pnl: PnLSummary, last: PortfolioSnapshot | None
 ) -> dict[str, Any]:
-    """Phase 6 §4.2 keys exactly; PnL as ``get_pnl_summary()`` gives it (honours
-    ``track_manual_trades``), equity and cash from the balances."""
+    """Phase 6 §4.2 keys, plus ``complete`` and ``unvalued_assets`` (equity leaves those out);
+    PnL as ``get_pnl_summary()`` gives it (honours ``track_manual_trades``), equity and cash
+    from the balances."""
     return {
         "equity_usd": money(equity.equity_base),
         "cash_usd": money(equity.cash_base),
@@ -43,7 +44,26 @@ def summary_json(
         "unrealized_pnl_usd": money(pnl.unrealized_total),
         "drift_flag": equity.drift_flag,
         "last_snapshot_ts": timestamp(last.timestamp) if last else None,
+        "complete": equity.complete,
+        "unvalued_assets": list(equity.unvalued_assets),
     }
+
+
+def completeness_text(snapshot: PortfolioSnapshot | None) -> str:
+    """Say whether a snapshot valued every holding, and what it could not value and why."""
+    if snapshot is None:
+        return "no snapshot taken yet"
+    unvalued = [
+        f"{v.asset} ({v.unvalued_reason or 'no price'})"
+        for v in snapshot.asset_valuations
+        if v.unvalued
+    ]
+    if not unvalued:
+        return f"snapshot {snapshot.id} valued every holding"
+    return (
+        f"snapshot {snapshot.id} is partial (its equity leaves out what has no price, so it is "
+        f"not equity history); unvalued: {'; '.join(unvalued)}"
+    )
 
 
 def position_json(position: Position) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """``portfolio_snapshot``: sync the books with the exchange, then store one snapshot.
 
-The check fails (severity ERROR) while the books and the exchange disagree, and when the books
-were never synced or their balances are stale (a sync failing silently is not "no drift").
+The checks fail (severity ERROR) while the books and the exchange disagree, when the books were
+never synced or their balances are stale (a sync failing silently is not "no drift"), and when
+the latest snapshot is partial (a holding had no price, so its equity is short of the truth).
 """
 
 import dagster as dg
 
-from krakked_core.portfolio.views import money, timestamp
+from krakked_core.portfolio.views import completeness_text, money, timestamp
 from krakked_pipeline.resources_portfolio import Portfolio
 
 
@@ -27,6 +28,8 @@ def portfolio_snapshot(portfolio: Portfolio) -> dg.MaterializeResult:  # type: i
             "realized_pnl_usd": money(snapshot.realized_pnl_base_total),
             "unrealized_pnl_usd": money(snapshot.unrealized_pnl_base_total),
             "drift_flag": snapshot.drift_flag,
+            "complete": snapshot.complete,
+            "unvalued_assets": dg.MetadataValue.json(list(snapshot.unvalued_assets)),
             "new_trades": summary.new_trades,
             "new_cash_flows": summary.new_cash_flows,
         }
@@ -57,5 +60,20 @@ def portfolio_reconciled(portfolio: Portfolio) -> dg.AssetCheckResult:
     )
 
 
+@dg.asset_check(asset=portfolio_snapshot, blocking=False)
+def portfolio_snapshot_complete(portfolio: Portfolio) -> dg.AssetCheckResult:
+    """The latest snapshot valued every holding: a partial one is never equity history."""
+    last = portfolio.service().latest_snapshot()
+    return dg.AssetCheckResult(
+        passed=last is not None and last.complete,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=completeness_text(last),
+        metadata={
+            "snapshot_id": (last.id or 0) if last else 0,
+            "unvalued_assets": dg.MetadataValue.json(list(last.unvalued_assets) if last else []),
+        },
+    )
+
+
 PORTFOLIO_ASSETS = [portfolio_snapshot]
-PORTFOLIO_CHECKS = [portfolio_reconciled]
+PORTFOLIO_CHECKS = [portfolio_reconciled, portfolio_snapshot_complete]

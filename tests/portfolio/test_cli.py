@@ -18,6 +18,8 @@ SUMMARY_KEYS = {
     "unrealized_pnl_usd",
     "drift_flag",
     "last_snapshot_ts",
+    "complete",
+    "unvalued_assets",
 }
 POSITION_KEYS = {
     "pair",
@@ -63,6 +65,7 @@ def test_portfolio_commands_when_json_then_control_plane_shapes(sim: SandboxExch
     assert synced["new_trades"] == 1 and synced["drift_detected"] is False
     assert set(summary) == SUMMARY_KEYS
     assert summary["drift_flag"] is False and summary["last_snapshot_ts"] is None
+    assert summary["complete"] is True and summary["unvalued_assets"] == []
     for key in ("equity_usd", "cash_usd", "realized_pnl_usd", "unrealized_pnl_usd"):
         assert isinstance(summary[key], str)
         Decimal(summary[key])

@@ -138,9 +138,9 @@ def test_crypto_inflow_without_price_at_its_time_then_unbased_never_todays_price
 def _third_asset_fee_account(when: datetime) -> FakeAccount:
     account = FakeAccount()
     account.deposit("USD", "1000", at(0))
-    account.deposit("KFEE", "100", at(0))
+    account.deposit("DOT", "100", at(0))
     fill = account.trade("buy", "0.01", "30000", when)
-    fee_row = account.ledger[-2]  # the XBT leg: Kraken's fee credits are charged on their own row
+    fee_row = account.ledger[-2]  # the XBT leg: a fee in a third asset has its own row
     account.ledger.append(
         fee_row.__class__(
             ledger_id="LFEE",
@@ -148,7 +148,7 @@ def _third_asset_fee_account(when: datetime) -> FakeAccount:
             time=when,
             type="trade",
             subtype="",
-            asset="KFEE",
+            asset="DOT",
             amount=Decimal(0),
             fee=d("2"),
         )
@@ -160,7 +160,7 @@ def test_third_asset_fee_when_old_then_historical_or_unvalued_when_recent_then_l
     engine: Engine, tmp_path
 ) -> None:
     now = at(10_000)
-    latest = FixedPrices({"XBTUSD": "30000", "KFEEUSD": "0.5"})
+    latest = FixedPrices({"XBTUSD": "30000", "DOTUSD": "0.5"})
     empty = PriceHistory()
 
     def service(db: Engine, account: FakeAccount) -> PortfolioService:
@@ -181,7 +181,7 @@ def test_third_asset_fee_when_old_then_historical_or_unvalued_when_recent_then_l
     recent.sync()
 
     assert old.get_fee_summary().unvalued_trades == 1  # not today's price for an old fee
-    assert recent.get_fee_summary().total_usd == d(1)  # 2 KFEE at the latest 0.5
+    assert recent.get_fee_summary().total_usd == d(1)  # 2 DOT at the latest 0.5
     recent_engine.dispose()
 
 

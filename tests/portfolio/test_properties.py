@@ -214,11 +214,11 @@ def test_service_when_split_into_two_syncs_with_prices_moving_then_realized_same
     assume(len(events) >= 2)
     cut = min(cut, len(events) - 1)
     end = at(len(ops) + 10)
-    history = PriceHistory()  # prices move every minute, and again after the last event
+    # Prices move every minute, and again after the last event (KFEE keeps its fixed value).
+    history = PriceHistory()
     for minute in range(len(ops) + 11):
         history.set("XBTUSD", moves[minute % 2] + minute, at(minute))
         history.set("ETHUSD", moves[2 + minute % 2] + minute, at(minute))
-        history.set("KFEEUSD", Decimal(2) + minute, at(minute))
     accounts = (FakeAccount(), FakeAccount())
     for account in accounts:
         account.deposit("USD", "100000000", at(-1))
