@@ -14,6 +14,7 @@ from krakked_core.config import PortfolioConfig, parse_config
 from krakked_core.errors import ConfigError, DataStaleError
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
+from krakked_core.portfolio.valuation import Prices
 from krakked_core.portfolio.views import summary_json
 from tests.portfolio.fakes import FakeAccount, FixedPrices, at, d
 
@@ -178,3 +179,15 @@ def test_kfee_value_when_not_positive_then_config_error_names_the_key(value: str
 
 def test_kfee_value_by_default_is_one_cent() -> None:
     assert PortfolioConfig().kfee_usd_value == Decimal("0.01")
+
+
+def test_kfee_when_base_is_not_usd_then_valued_through_usd_or_unvalued_saying_why() -> None:
+    source = StalePrices({"USDEUR": "0.9"})
+    priced = Prices(source, "EUR", {}, Decimal("0.01"))
+    assert priced.price("KFEE") == d("0.009") and priced.pair_for("KFEE") is None
+
+    source.stale.add("USDEUR")
+    stale = Prices(source, "EUR", {}, Decimal("0.01"))
+
+    assert stale.price("KFEE") is None
+    assert "DataStaleError: USDEUR" in stale.why_unvalued("KFEE")
