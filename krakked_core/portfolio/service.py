@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from krakked_core.clock import Clock
 from krakked_core.config import PortfolioConfig
-from krakked_core.errors import PortfolioError, PositionNotFoundError
+from krakked_core.errors import PortfolioError, PositionNotFoundError, PriceNotFinalError
 from krakked_core.model.account import AccountBalances
 from krakked_core.portfolio import assets
 from krakked_core.portfolio.attribution import attribute, counts
@@ -42,7 +42,7 @@ from krakked_core.portfolio.pnl import percentage, position, root_sums, single_t
 from krakked_core.portfolio.reconcile import reconcile
 from krakked_core.portfolio.store import PortfolioStore
 from krakked_core.portfolio.sync import Ingested, Ingestor
-from krakked_core.portfolio.valuation import EventPrices, Prices
+from krakked_core.portfolio.valuation import FEE_CREDITS, EventPrices, Prices
 from krakked_core.ports import AccountSource, HistoricalPriceSource, PriceSource
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,8 @@ class PortfolioService:
         self._store.put_state("balances", balances_to_state(ingested.balances, now), now)
         previous = self._load_ledger()
         unexplained_before = dict(previous.unexplained) if previous else {}
+        if self._value_fee_credits(at_event):
+            previous = None  # stored values changed: replay the books with them
         ledger, rebuilt = self._update_books(previous, ingested)
         recon = self._reconcile(
             ledger, unexplained_before, ingested.balances, prices, ingested.pending
@@ -312,6 +314,25 @@ class PortfolioService:
         # The second leg of a transfer whose first leg is already in the books.
         refids = [f.refid for f in self._store.load_cash_flows(ingested.cash_flow_ids) if f.refid]
         return bool(self._store.cash_flow_refids(refids, exclude=ingested.cash_flow_ids))
+
+    def _value_fee_credits(self, prices: EventPrices) -> bool:
+        """Value fee credits stored with no value (by a version that had no price for them);
+        True when any were."""
+        fees, inflows = self._store.unvalued_rows_of(FEE_CREDITS)
+        try:
+            fee_usd = {lid: prices.value_at(FEE_CREDITS, fee, t) for lid, fee, t in fees}
+            value_usd = {f.id: prices.value_at(f.asset, f.net, f.time) for f in inflows}
+        except PriceNotFinalError:
+            return False  # a base other than USD, at a candle still forming: next sync
+        found = (
+            {k: v for k, v in fee_usd.items() if v is not None},
+            {k: v for k, v in value_usd.items() if v is not None},
+        )
+        if not any(found):
+            return False
+        logger.info("fee credits stored without a value are valued now: replaying the books")
+        self._store.set_usd_values(*found)
+        return True
 
     def _apply(self, ledger: Ledger, events: list[Event]) -> None:
         records = ledger.apply_all(events)

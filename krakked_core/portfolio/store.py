@@ -247,6 +247,34 @@ class PortfolioStore:
                     rows.extend(conn.execute(sa.select(c).where(c.c.id.in_(chunk))).mappings())
         return [_cash_flow(row) for row in rows]
 
+    def unvalued_rows_of(
+        self, asset: str
+    ) -> tuple[list[tuple[str, Decimal, datetime]], list[CashFlowRecord]]:
+        """Trade fees paid in ``asset`` (ledger id, fee, time) and inflows of it stored with no
+        USD value."""
+        le, c = portfolio_ledger_entries, portfolio_cash_flows
+        fees = sa.select(le.c.ledger_id, le.c.fee, le.c.time).where(
+            le.c.asset == asset, le.c.type == "trade", le.c.fee_usd.is_(None)
+        )
+        flows = sa.select(c).where(c.c.asset == asset, c.c.value_usd.is_(None))
+        with self._engine.connect() as conn:
+            fee_rows = [(r.ledger_id, r.fee, _aware(r.time)) for r in conn.execute(fees) if r.fee]
+            inflows = [_cash_flow(row) for row in conn.execute(flows).mappings()]
+        return fee_rows, [f for f in inflows if f.net > 0]
+
+    def set_usd_values(self, fee_usd: dict[str, Decimal], value_usd: dict[str, Decimal]) -> None:
+        """Store USD values found later: fees by ledger id, inflows by cash-flow id."""
+        updates = (
+            (portfolio_ledger_entries, "ledger_id", "fee_usd", fee_usd),
+            (portfolio_cash_flows, "id", "value_usd", value_usd),
+        )
+        with self._engine.begin() as conn:
+            for table, key, column, values in updates:
+                if values:
+                    statement = table.update().where(table.c[key] == sa.bindparam("k"))
+                    rows = [{"k": k, "v": v} for k, v in values.items()]
+                    conn.execute(statement.values({column: sa.bindparam("v")}), rows)
+
     def cash_flow_refids(self, refids: Sequence[str], exclude: Sequence[str]) -> set[str]:
         """Refids among ``refids`` that stored cash flows outside ``exclude`` already carry."""
         c = portfolio_cash_flows

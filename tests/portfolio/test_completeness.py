@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock
 from krakked_core.config import PortfolioConfig, parse_config
+from krakked_core.db.portfolio_tables import portfolio_cash_flows, portfolio_ledger_entries
 from krakked_core.errors import ConfigError, DataStaleError
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
@@ -191,3 +192,36 @@ def test_kfee_when_base_is_not_usd_then_valued_through_usd_or_unvalued_saying_wh
 
     assert stale.price("KFEE") is None
     assert "DataStaleError: USDEUR" in stale.why_unvalued("KFEE")
+
+
+def test_kfee_stored_without_value_by_an_older_version_then_next_sync_values_it(
+    engine: Engine,
+) -> None:
+    account = _kfee_account()
+    service = _service(engine, account, FixedPrices({}), ManualClock(at(10)))
+    service.sync()
+    store = PortfolioStore(engine)
+    # What a version without fee-credit values stored: no USD value on the KFEE rows.
+    with engine.begin() as conn:
+        conn.execute(
+            portfolio_ledger_entries.update()
+            .where(portfolio_ledger_entries.c.asset == "KFEE")
+            .values(fee_usd=None)
+        )
+        conn.execute(
+            portfolio_cash_flows.update()
+            .where(portfolio_cash_flows.c.asset == "KFEE")
+            .values(value_usd=None)
+        )
+    service.rebuild()
+    assert service.get_pnl_summary().realized_total == d(1000)  # the old, wrong books
+
+    summary = service.sync()
+
+    assert summary.rebuilt and summary.new_trades == 0
+    assert service.get_pnl_summary().realized_total == d(1000) - 104
+    assert service.get_fee_summary().total_usd == d(104)
+    assert [t.fee_usd for t in service.get_trade_history()] == [d(52), d(52)]
+    (credit,) = store.get_cash_flows(asset="KFEE")
+    assert credit.value_usd == d(200)
+    assert not service.sync().rebuilt  # valued once
