@@ -127,14 +127,30 @@ class RiskConfig(_Section):
     include_manual_positions: bool = True
     volatility_lookback_bars: int = Field(20, ge=2)
     min_liquidity_24h_usd: float | None = Field(None, ge=0)  # None: universe.min_24h_volume_usd
+    # A target that moves a position by less than this many USD is left alone (action "none").
+    deadband_usd: Decimal = Field(Decimal(10), ge=0)
+
+
+class UniverseFilterConfig(_Section):
+    """A strategy's own universe, always within the market-data universe.
+
+    ``pairs`` empty means every universe pair; ``top_n_by_volume`` keeps the N with the highest
+    24h USD volume; ``exclude_stablecoins`` drops pairs whose base is a stablecoin.
+    """
+
+    pairs: tuple[str, ...] = ()
+    top_n_by_volume: int | None = Field(None, ge=1)
+    exclude_stablecoins: bool = False
 
 
 class StrategyConfig(_Section):
     type: str
     enabled: bool = True
     timeframes: tuple[Timeframe, ...] = ("1h",)
-    universe_filter: str = "default"
+    universe_filter: Literal["default"] | UniverseFilterConfig = "default"
     max_positions: int = Field(6, ge=0)
+    # Per-unit risk for ATR sizing = ATR × this (a stop that far below the entry).
+    stop_atr_multiple: Decimal = Field(Decimal("2.0"), gt=0)
     userref: int | None = Field(None, ge=-(2**31), lt=2**31)
     priority: int = 0
     # Strategy-specific parameters (e.g. ma_fast); each strategy validates its own.
@@ -162,6 +178,21 @@ class StrategiesConfig(_Section):
         missing = [name for name in self.enabled if name not in self.configs]
         if missing:
             raise ValueError(f"enabled strategies without a configs entry: {', '.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
+    def _userrefs_are_unique(self) -> "StrategiesConfig":
+        owners: dict[int, str] = {}
+        for name in sorted(self.configs):
+            userref = self.configs[name].userref
+            if userref is None:
+                continue
+            if userref in owners:
+                raise ValueError(
+                    f"configs.{owners[userref]}.userref and configs.{name}.userref are both "
+                    f"{userref}: each strategy needs its own userref for attribution"
+                )
+            owners[userref] = name
         return self
 
 
