@@ -6,6 +6,7 @@ from krakked_core.cli import (
     config_cmd,
     credentials_cmd,
     db_cmd,
+    kill_switch_cmd,
     live_cmd,
     market_cmd,
     portfolio_cmd,
@@ -29,6 +30,7 @@ for module in (
     live_cmd,
     market_cmd,
     portfolio_cmd,
+    kill_switch_cmd,
     up_cmd,
 ):
     module.register(app)
