@@ -333,9 +333,14 @@ def load_config_file(path: Path) -> AppConfig:
 
 def parse_config(data: Mapping[str, Any], origin: str) -> AppConfig:
     try:
-        return AppConfig.model_validate(data)
+        config = AppConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origin)) from None
+    # Imported here: the strategies import this module for their config types.
+    from krakked_core.strategy.registry import check_strategy_configs  # noqa: PLC0415
+
+    check_strategy_configs(config.strategies)
+    return config
 
 
 def read_yaml_file(path: Path) -> dict[str, Any]:
