@@ -128,8 +128,8 @@ class Strategy(ABC):
         confidence: float,
         metadata: Mapping[str, Any],
     ) -> StrategyIntent:
-        """Build an unsized intent of this strategy (enter/increase/hold → long, else flat)."""
-        side: IntentSide = "flat" if intent_type in ("exit", "reduce") else "long"
+        """Build an unsized intent of this strategy (an exit is flat, anything else long)."""
+        side: IntentSide = "flat" if intent_type == "exit" else "long"
         return StrategyIntent(
             strategy_id=self._id,
             pair=pair,
