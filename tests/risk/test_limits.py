@@ -8,7 +8,6 @@ from tests.fakes.candles import T0, flat_bars
 from tests.fakes.risk import context, engine, intent, position
 
 
-
 def test_per_asset_cap_clamps_the_size_to_the_asset_budget() -> None:
     # Sized 1 XBT = $20 000, but 5 % of 100 000 = $5 000 → 0.25 XBT.
     [action] = engine(max_per_asset_pct=5.0).evaluate([intent()], context())

@@ -9,7 +9,9 @@ from tests.fakes.risk import context, engine, intent
 
 
 def _bar(time: int, high: float, low: float, close: float) -> Bar:
-    return Bar(time=time, open=close, high=high, low=low, close=close, vwap=close, volume=1, count=1)
+    return Bar(
+        time=time, open=close, high=high, low=low, close=close, vwap=close, volume=1, count=1
+    )
 
 
 def test_atr_is_the_simple_mean_of_true_ranges_including_gaps_from_the_previous_close() -> None:
