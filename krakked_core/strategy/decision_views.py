@@ -12,6 +12,7 @@ from krakked_core.control_state import KillSwitchState
 from krakked_core.model.decisions import ExecutionPlan, RiskAdjustedAction, RiskStatus
 from krakked_core.portfolio.views import money, timestamp
 from krakked_core.strategy.decision_store import DecisionRecord
+from krakked_core.strategy.strategy_state import StrategyState
 
 
 def kill_switch_json(state: KillSwitchState) -> dict[str, Any]:
@@ -79,3 +80,22 @@ def decision_json(record: DecisionRecord) -> dict[str, Any]:
 
 def _percentages(values: Mapping[str, Decimal]) -> dict[str, str | None]:
     return {key: money(value) for key, value in sorted(values.items())}
+
+
+def strategy_state_json(state: StrategyState) -> dict[str, Any]:
+    """Phase 6 §4.4's strategy list entry."""
+    return {
+        "id": state.strategy_id,
+        "type": state.type,
+        "enabled": state.enabled,
+        "userref": state.userref,
+        "timeframes": list(state.timeframes),
+        "max_positions": state.max_positions,
+        "current_positions": len(state.current_positions),
+        "pnl_summary": {
+            "realized_usd": money(state.realized_pnl_usd),
+            "unrealized_usd": money(state.unrealized_pnl_usd),
+        },
+        "last_intents_at": timestamp(state.last_intents_at),
+        "last_actions_at": timestamp(state.last_actions_at),
+    }

@@ -1,0 +1,76 @@
+"""What the decision cycle reads of the portfolio and market data (``PortfolioService`` and
+``MarketDataAPI`` satisfy these; tests wrap them to count calls), and the as-of candle view.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from krakked_core.market_data.ohlc_store import timeframe_seconds
+from krakked_core.model.market import Bar, DataStatus
+from krakked_core.model.pairs import PairMetadata
+from krakked_core.portfolio.models import (
+    EquityView,
+    PnLSummary,
+    PortfolioSnapshot,
+    Position,
+    RealizedPnLRecord,
+    SyncSummary,
+)
+from krakked_core.ports import CandleSource, LiveMarketData
+
+
+class PortfolioReader(Protocol):
+    """The portfolio as the decision cycle uses it (``PortfolioService``)."""
+
+    def sync(self) -> SyncSummary: ...
+
+    def get_equity(self) -> EquityView: ...
+
+    def get_positions(self) -> list[Position]: ...
+
+    def get_snapshots(
+        self, since: datetime | None = None, limit: int | None = None
+    ) -> list[PortfolioSnapshot]: ...
+
+    def get_pnl_summary(
+        self, period: str = "all", include_manual: bool | None = None
+    ) -> PnLSummary: ...
+
+    def get_trade_history(
+        self, pair: str | None = None, limit: int | None = None, include_manual: bool | None = None
+    ) -> list[RealizedPnLRecord]: ...
+
+
+class MarketReader(CandleSource, Protocol):
+    """Market data as the decision cycle uses it (``MarketDataAPI``)."""
+
+    @property
+    def live(self) -> LiveMarketData: ...
+
+    def get_data_status(self) -> DataStatus: ...
+
+    def get_universe_metadata(self) -> list[PairMetadata]: ...
+
+    def get_latest_price(self, pair: str) -> Decimal: ...
+
+
+class ClosedAsOf:
+    """Candles as they were at ``now``: bars that had not closed by then are never returned.
+
+    ``MarketDataAPI`` already hides the forming bar by its own clock; this also makes a cycle
+    run "as of" a past close (``krakked cycle --at``) blind to every later bar.
+    """
+
+    def __init__(self, source: CandleSource, now: datetime) -> None:
+        self._source = source
+        self._now = int(now.timestamp())
+
+    def get_ohlc(self, pair: str, timeframe: str, lookback: int) -> list[Bar]:
+        seconds = timeframe_seconds(timeframe)
+        bars = self._source.get_ohlc(pair, timeframe, lookback)
+        late = sum(1 for bar in bars if bar.time + seconds > self._now)
+        if late:
+            more = self._source.get_ohlc(pair, timeframe, lookback + late)
+            bars = [bar for bar in more if bar.time + seconds <= self._now][-lookback:]
+        return bars
