@@ -142,7 +142,7 @@ def risk_context(
     exposures = tuple(_exposure(p) for p in world.positions if p.current_price is not None)
     at_stake = sorted({i.pair for i in intents} | {p.pair for p in world.positions})
     candles = ClosedAsOf(market, world.now)
-    watched = {pair for universe in world.universes.values() for pair in universe}
+    market_pairs = {p.canonical for p in world.pairs}
     return RiskContext(
         now=world.now,
         equity_usd=world.equity.equity_base,
@@ -156,7 +156,7 @@ def risk_context(
         drift_flag=world.equity.drift_flag,
         valuation_complete=world.valuation_complete,
         unvalued_assets=world.equity.unvalued_assets,
-        stale_pairs=_stale(world.data_status, watched | set(at_stake)),
+        stale_pairs=_stale(world.data_status, market_pairs | set(at_stake)),
         kill_switch_manual=world.kill_switch_manual,
         kill_switch_reason=world.kill_switch_reason or None,
     )
