@@ -32,10 +32,10 @@ from krakked_core.model.decisions import (
     StrategyIntent,
 )
 from krakked_core.model.market import Bar, Timeframe
-from krakked_core.model.precision import decimal_text
 from krakked_core.portfolio.models import MANUAL
 from krakked_core.risk.context import PositionExposure, RiskContext
 from krakked_core.risk.engine import RiskEngine
+from krakked_core.strategy.decision_views import action_json, risk_status_json
 
 LIQUIDITY_WINDOW = timedelta(hours=24)
 BarRow = tuple[int, float, float, float, float, float]
@@ -113,44 +113,6 @@ def evaluate_scenario(data: Mapping[str, Any], config: AppConfig | None = None) 
     return ScenarioResult(
         actions=tuple(engine.evaluate(intents, ctx)), risk_status=engine.status(ctx)
     )
-
-
-def action_json(action: RiskAdjustedAction) -> dict[str, Any]:
-    """Return one action as the scenario output (and the API) shows it."""
-    return {
-        "pair": action.pair,
-        "strategy_id": action.strategy_id,
-        "action_type": action.action_type,
-        "target_base_size": decimal_text(action.target_base_size),
-        "target_notional_usd": decimal_text(action.target_notional_usd),
-        "current_base_size": decimal_text(action.current_base_size),
-        "blocked": action.blocked,
-        "clamped": action.clamped,
-        "blocked_reasons": list(action.blocked_reasons),
-        "reason": action.reason,
-    }
-
-
-def risk_status_json(status: RiskStatus) -> dict[str, Any]:
-    """Return a RiskStatus in Phase 6 §4.3's shape (plus the kill-switch reasons)."""
-    return {
-        "kill_switch_active": status.kill_switch_active,
-        "kill_switch_reasons": list(status.kill_switch_reasons),
-        "daily_drawdown_pct": _pct_text(status.daily_drawdown_pct),
-        "drift_flag": status.drift_flag,
-        "total_exposure_pct": _pct_text(status.total_exposure_pct),
-        "per_asset_exposure_pct": {
-            k: _pct_text(v) for k, v in status.per_asset_exposure_pct.items()
-        },
-        "per_strategy_exposure_pct": {
-            k: _pct_text(v) for k, v in status.per_strategy_exposure_pct.items()
-        },
-    }
-
-
-def _pct_text(value: Decimal) -> str:
-    # Percentages are for reading: four decimals say enough; sizes and money keep every digit.
-    return decimal_text(round(value, 4))
 
 
 def _parse(data: Mapping[str, Any]) -> _Scenario:
