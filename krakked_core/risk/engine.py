@@ -14,6 +14,7 @@ All arithmetic is Decimal at the accounting precision; sizes are rounded down on
 ``model.precision``. Spot only: no target is ever below zero.
 """
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
@@ -34,6 +35,8 @@ from krakked_core.risk.exposure import percent_of, value_by_asset, value_by_owne
 from krakked_core.risk.gates import Finding, opening_gates
 from krakked_core.risk.kill_switch import KillSwitch, kill_switch
 from krakked_core.risk.sizing import average_true_range, risk_sized_base
+
+log = logging.getLogger(__name__)
 
 DEFAULT_STOP_ATR_MULTIPLE = Decimal("2.0")
 DEFAULT_MAX_POSITIONS = 6  # StrategyConfig's default, for strategies without a config
@@ -88,14 +91,15 @@ class RiskEngine:
         with localcontext(prec=ACCOUNTING_PRECISION):
             switch = kill_switch(self._risk, ctx)
             legs = [self._leg(intent, ctx) for intent in select_intents(intents).values()]
-            budgets = Budgets(self._risk, ctx, self._unit_risk_for(ctx))
+            unit_risk = _UnitRisk(ctx, self._risk.volatility_lookback_bars, self._stop_multiples())
+            budgets = Budgets(self._risk, ctx, unit_risk)
             adding = [leg for leg in legs if wants_to_add(leg.intent)]
             adding.sort(key=lambda leg: (-leg.intent.confidence, leg.intent.pair, leg.owner))
             for leg in adding:
-                self._add(leg, ctx, switch, budgets)
+                self._add(leg, ctx, switch, budgets, unit_risk)
             pairs = sorted({leg.intent.pair for leg in legs})
             return [
-                self._action(pair, [leg for leg in legs if leg.intent.pair == pair], ctx)
+                self._action(pair, [leg for leg in legs if leg.intent.pair == pair], ctx, unit_risk)
                 for pair in pairs
             ]
 
@@ -123,12 +127,19 @@ class RiskEngine:
         target = floor_internal(reduced_target(intent, owned, ctx.price(intent.pair)))
         return _Leg(intent=intent, owned=owned, target=target)
 
-    def _add(self, leg: _Leg, ctx: RiskContext, switch: KillSwitch, budgets: Budgets) -> None:
+    def _add(
+        self,
+        leg: _Leg,
+        ctx: RiskContext,
+        switch: KillSwitch,
+        budgets: Budgets,
+        unit_risk: "_UnitRisk",
+    ) -> None:
         """Size one addition and fit it under the gates and budgets (or block it)."""
         pair, strategy_id = leg.intent.pair, leg.intent.strategy_id
         gates = opening_gates(pair, ctx, switch, self._min_liquidity)
         price = ctx.price(pair)  # None only when a gate already fired
-        unit = self._unit_risk_for(ctx)(pair, strategy_id)
+        unit = unit_risk(pair, strategy_id)
         if unit is None:
             lookback = self._risk.volatility_lookback_bars
             gates.append((BlockReason.DATA_STALE, f"no ATR for {pair}: needs {lookback} bars"))
@@ -178,9 +189,6 @@ class RiskEngine:
 
     # --- per strategy --------------------------------------------------------------------------
 
-    def _unit_risk_for(self, ctx: RiskContext) -> "_UnitRisk":
-        return _UnitRisk(ctx, self._risk.volatility_lookback_bars, self._stop_multiples())
-
     def _stop_multiples(self) -> dict[str, Decimal]:
         return {sid: cfg.stop_atr_multiple for sid, cfg in self._strategies.items()}
 
@@ -190,7 +198,9 @@ class RiskEngine:
 
     # --- one pair's action ---------------------------------------------------------------------
 
-    def _action(self, pair: str, legs: list[_Leg], ctx: RiskContext) -> RiskAdjustedAction:
+    def _action(
+        self, pair: str, legs: list[_Leg], ctx: RiskContext, unit_risk: "_UnitRisk"
+    ) -> RiskAdjustedAction:
         current = ctx.position(pair)
         price = ctx.price(pair)
         target = current + sum((leg.target - leg.owned for leg in legs), Decimal(0))
@@ -204,6 +214,9 @@ class RiskEngine:
         if blocked:
             action_type = "open" if current == 0 else "increase"
         findings = [finding for leg in legs for finding in leg.findings]
+        reason = _reason(legs, notes, blocked)
+        if len(legs) > 1:
+            log.info("risk: %d strategies on %s aggregated: %s", len(legs), pair, reason)
         return RiskAdjustedAction(
             pair=pair,
             strategy_id="+".join(sorted({leg.owner for leg in legs})),
@@ -211,15 +224,16 @@ class RiskEngine:
             target_base_size=target,
             target_notional_usd=target * price if price is not None else Decimal(0),
             current_base_size=current,
-            reason=_reason(legs, notes, blocked),
+            reason=reason,
             blocked=blocked,
             clamped=not blocked and bool(findings),
             blocked_reasons=_codes(findings),
-            risk_limits_snapshot=self._snapshot(ctx, pair, price),
+            risk_limits_snapshot=self._snapshot(ctx, price, unit_risk.atr(pair)),
         )
 
-    def _snapshot(self, ctx: RiskContext, pair: str, price: Decimal | None) -> dict[str, str]:
-        atr = average_true_range(ctx.bars.get(pair, ()), self._risk.volatility_lookback_bars)
+    def _snapshot(
+        self, ctx: RiskContext, price: Decimal | None, atr: Decimal | None
+    ) -> dict[str, str]:
         values = {
             "equity_usd": ctx.equity_usd,
             "price": price,
@@ -238,10 +252,14 @@ class _UnitRisk:
         self._multiples = multiples
         self._atr: dict[str, Decimal | None] = {}
 
-    def __call__(self, pair: str, strategy_id: str) -> Decimal | None:
+    def atr(self, pair: str) -> Decimal | None:
+        """Return the pair's ATR over the lookback (None with too few bars)."""
         if pair not in self._atr:
             self._atr[pair] = average_true_range(self._ctx.bars.get(pair, ()), self._lookback)
-        atr = self._atr[pair]
+        return self._atr[pair]
+
+    def __call__(self, pair: str, strategy_id: str) -> Decimal | None:
+        atr = self.atr(pair)
         if atr is None or atr <= 0:
             return None
         return atr * self._multiples.get(strategy_id, DEFAULT_STOP_ATR_MULTIPLE)
