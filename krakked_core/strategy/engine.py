@@ -1,8 +1,8 @@
 """``StrategyRiskEngine`` (contract Phase 4 §7): one decision cycle per closed candle.
 
-A cycle is four steps the Dagster job runs as four ops and ``run_cycle`` runs in a row:
-``sync`` the portfolio → ``observe`` the world (data status, kill switch, equity …) →
-``decide`` (strategies, then risk) → ``record`` the plan. Whatever the world looks like, a cycle
+A cycle is the steps the Dagster job runs as ops and ``run_cycle`` runs in a row: ``sync`` the
+portfolio → ``observe`` the world (data status, kill switch, equity …) → ``generate`` intents →
+``assess`` them (risk) → ``record`` the plan. Whatever the world looks like, a cycle
 ends in a stored plan; stale data, an incomplete valuation, drift or the kill switch only take
 the opening actions out, with reasons.
 """
@@ -16,7 +16,7 @@ from krakked_core.clock import Clock
 from krakked_core.config import AppConfig
 from krakked_core.control_state import ControlStateStore
 from krakked_core.errors import ConfigError, KrakkedError
-from krakked_core.model.decisions import ExecutionPlan, RiskStatus
+from krakked_core.model.decisions import ExecutionPlan, RiskStatus, StrategyIntent
 from krakked_core.model.market import TIMEFRAME_SECONDS, Timeframe
 from krakked_core.risk.engine import RiskEngine
 from krakked_core.strategy.cycle_inputs import WorldView, read_world, risk_context
@@ -121,20 +121,29 @@ class StrategyRiskEngine:
 
     def decide(self, world: WorldView) -> tuple[ExecutionPlan, RiskStatus]:
         """Ask the strategies, then the risk engine; return the plan and the risk status."""
+        return self.assess(world, self.generate(world))
+
+    def generate(self, world: WorldView) -> tuple[StrategyIntent, ...]:
+        """Return the intents of the strategies deciding on this candle, in a stable order."""
         candles = ClosedAsOf(self._market, world.now)
-        intents = self._runner.generate(
-            world.now, world.timeframe, candles, world.universes, world.held
+        held = world.held
+        return tuple(
+            self._runner.generate(world.now, world.timeframe, candles, world.universes, held)
         )
+
+    def assess(
+        self, world: WorldView, intents: tuple[StrategyIntent, ...]
+    ) -> tuple[ExecutionPlan, RiskStatus]:
+        """Turn intents into risk-checked actions; return the plan and the risk status."""
         lookback = self._config.risk.volatility_lookback_bars
         ctx = risk_context(world, intents, self._market, lookback)
-        actions = self._risk.evaluate(intents, ctx)
         status = self._risk.status(ctx)
         plan = ExecutionPlan(
             plan_id=self._plan_ids(),
             generated_at=world.now,
             timeframe=world.timeframe,
-            actions=tuple(actions),
-            intents=tuple(intents),
+            actions=tuple(self._risk.evaluate(intents, ctx)),
+            intents=intents,
             metadata={
                 "equity_usd": str(ctx.equity_usd),
                 "kill_switch_active": status.kill_switch_active,

@@ -1,0 +1,86 @@
+"""Resources of the decision cycle: the clock it runs on and the ``StrategyRiskEngine``."""
+
+import os
+from datetime import UTC, datetime
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from krakked_core.clock import Clock, ManualClock, SystemClock
+from krakked_core.errors import NoCredentialsError
+from krakked_core.market_data.api import MarketDataAPI, build_market_data_api
+from krakked_core.portfolio.compose import build_portfolio_service
+from krakked_core.secrets import Credentials, load_credentials
+from krakked_core.strategy.cycle import build_engine
+from krakked_core.strategy.engine import StrategyRiskEngine
+from krakked_pipeline.resources import AppDatabase, KrakenRest, KrakkedSettings
+
+
+class CycleClock(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """The clock sensors and cycles read: the system's, or a fixed ISO time (tests, replays)."""
+
+    fixed_now: str | None = None
+
+    def clock(self) -> Clock:
+        if self.fixed_now is None:
+            return SystemClock()
+        return ManualClock(datetime.fromisoformat(self.fixed_now).astimezone(UTC))
+
+
+class StrategyEngine(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Market data, portfolio and the engine, all on the cycle clock (one engine per run)."""
+
+    settings: KrakkedSettings
+    database: AppDatabase
+    rest: KrakenRest
+    clock: CycleClock
+    _engine: StrategyRiskEngine | None = PrivateAttr(default=None)
+
+    def market(self, clock: Clock | None = None) -> MarketDataAPI:
+        return build_market_data_api(
+            self.settings.app_config(),
+            self.settings.paths(),
+            self.database.engine(),
+            clock=clock or self.clock.clock(),
+            client=self.rest.client(),
+            show_progress=False,
+        )
+
+    def engine(self) -> StrategyRiskEngine:
+        if self._engine is None:
+            config, paths, db = (
+                self.settings.app_config(),
+                self.settings.paths(),
+                self.database.engine(),
+            )
+            clock = self.clock.clock()
+            portfolio = build_portfolio_service(config, paths, db, _credentials(self), clock=clock)
+            self._engine = build_engine(
+                config, db, portfolio=portfolio, market=self.market(clock), clock=clock
+            )
+        return self._engine
+
+
+def _credentials(resource: StrategyEngine) -> Credentials | None:
+    # No prompt in a run: KRAKKED_API_KEY/SECRET, or the secrets file + KRAKKED_MASTER_PASSWORD.
+    try:
+        return load_credentials(resource.settings.paths(), os.environ)
+    except NoCredentialsError:
+        return None
+
+
+def build_strategy_resources(
+    resources: dict[str, dg.ConfigurableResource],  # type: ignore[type-arg]
+    clock: CycleClock | None = None,
+) -> dict[str, dg.ConfigurableResource]:  # type: ignore[type-arg]
+    """Add ``cycle_clock`` and ``strategy_engine`` to a resource set from ``build_resources``."""
+    settings, database, rest = (
+        resources["settings"],
+        resources["database"],
+        resources["kraken_rest"],
+    )
+    assert isinstance(settings, KrakkedSettings) and isinstance(database, AppDatabase)
+    assert isinstance(rest, KrakenRest)
+    clock = clock or CycleClock()
+    engine = StrategyEngine(settings=settings, database=database, rest=rest, clock=clock)
+    return {**resources, "cycle_clock": clock, "strategy_engine": engine}
