@@ -3,29 +3,11 @@
 from decimal import Decimal
 
 from krakked_core.config import UniverseFilterConfig
-from krakked_core.model.pairs import PairMetadata
 from krakked_core.strategy.universe import strategy_universe
+from tests.fakes.pairs import usd_pair
 
 
-def _pair(base: str) -> PairMetadata:
-    name = f"{base}USD"
-    return PairMetadata(
-        canonical=name,
-        base=base,
-        quote="USD",
-        rest_symbol=name,
-        ws_symbol=f"{base}/USD",
-        raw_name=name,
-        price_decimals=2,
-        volume_decimals=8,
-        cost_decimals=2,
-        lot_size=Decimal("1e-8"),
-        ordermin=Decimal("0.0001"),
-        status="online",
-    )
-
-
-PAIRS = [_pair(base) for base in ("XBT", "ETH", "SOL", "USDT", "ADA")]
+PAIRS = [usd_pair(base) for base in ("XBT", "ETH", "SOL", "USDT", "ADA")]
 VOLUMES = {
     "XBTUSD": Decimal(9_000_000),
     "ETHUSD": Decimal(5_000_000),
