@@ -6,7 +6,6 @@ from krakked_core.config import UniverseFilterConfig
 from krakked_core.strategy.universe import strategy_universe
 from tests.fakes.pairs import usd_pair
 
-
 PAIRS = [usd_pair(base) for base in ("XBT", "ETH", "SOL", "USDT", "ADA")]
 VOLUMES = {
     "XBTUSD": Decimal(9_000_000),
