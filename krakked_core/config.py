@@ -409,9 +409,15 @@ def _env_keys(parts: list[str]) -> list[str]:
 
 
 def _unwrap_optional(annotation: Any) -> Any:
+    """Return the type nested keys descend into: ``X`` of ``X | None``, the model of a union."""
+    if get_origin(annotation) not in (Union, UnionType):
+        return annotation
     args = [arg for arg in get_args(annotation) if arg is not type(None)]
-    is_optional = get_origin(annotation) in (Union, UnionType) and len(args) == 1
-    return args[0] if is_optional else annotation
+    models = [arg for arg in args if isinstance(arg, type) and issubclass(arg, BaseModel)]
+    if len(args) == 1:
+        return args[0]
+    # e.g. universe_filter: "default" | UniverseFilterConfig, whose keys are the model's fields
+    return models[0] if len(models) == 1 else annotation
 
 
 def _env_value(name: str, raw: str) -> Any:

@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from krakked_core.config import AppConfig, load_config_file, parse_config
+from krakked_core.config import (
+    AppConfig,
+    UniverseFilterConfig,
+    env_overrides,
+    load_config_file,
+    parse_config,
+)
 from krakked_core.errors import ConfigError
 from krakked_core.strategy.ema_cross_rsi import EmaCrossRsiStrategy
 from krakked_core.strategy.registry import build_strategies
@@ -98,3 +104,15 @@ def test_config_file_with_a_bad_strategy_fails_at_load(tmp_path: Path) -> None:
 def test_universe_filter_is_typed() -> None:
     with pytest.raises(ConfigError, match=r"universe_filter"):
         _config({"t": {"type": "trend_following", "universe_filter": {"top_n": 3}}}, [])
+
+
+def test_universe_filter_fields_can_be_set_from_the_environment() -> None:
+    env = {
+        "KRAKKED_STRATEGIES__CONFIGS__T__TYPE": "trend_following",
+        "KRAKKED_STRATEGIES__CONFIGS__T__UNIVERSE_FILTER__TOP_N_BY_VOLUME": "3",
+        "KRAKKED_STRATEGIES__CONFIGS__T__MA_FAST": "5",
+    }
+    config = parse_config(env_overrides(env), origin="environment")
+    strategy = config.strategies.configs["T"]  # mapping keys keep their case
+    assert strategy.universe_filter == UniverseFilterConfig(top_n_by_volume=3)
+    assert strategy.params == {"ma_fast": "5"}
