@@ -60,7 +60,7 @@ class StrategyParams(BaseModel):
 
     # Entries scoring below this are not emitted; exits always are.
     min_signal_confidence: float = Field(0.0, ge=0, le=1)
-    # Risk:reward the operator aims for; recorded in intents' metadata, not used for sizing.
+    # Risk:reward the operator aims for (a contract config key): informational, never sizes.
     per_trade_target_r_multiple: float | None = Field(None, gt=0)
 
 
