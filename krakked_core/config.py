@@ -335,7 +335,7 @@ def parse_config(data: Mapping[str, Any], origin: str) -> AppConfig:
     try:
         config = AppConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, origin)) from None
+        raise ConfigError(describe_validation(exc, origin)) from None
     # Imported here: the strategies import this module for their config types.
     from krakked_core.strategy.registry import check_strategy_configs  # noqa: PLC0415
 
@@ -440,10 +440,12 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
 
 
-def _describe(exc: ValidationError, origin: str) -> str:
+def describe_validation(exc: ValidationError, origin: str, prefix: str = "") -> str:
+    """Say what is wrong, a line per problem, each naming its dotted key (under ``prefix``)."""
     lines = [f"invalid {origin}:"]
     for err in exc.errors():
-        path = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        keys = [prefix] if prefix else []
+        path = ".".join([*keys, *(str(part) for part in err["loc"])]) or "(top level)"
         value = err.get("input")
         if err["type"] == "extra_forbidden":
             # An unknown key may well be a misplaced secret: never echo its value.

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from krakked_core.config import AppConfig, RiskConfig, StrategyConfig
+from krakked_core.config import AppConfig, RiskConfig, StrategyConfig, describe_validation
 from krakked_core.errors import ConfigError
 from krakked_core.model.decisions import (
     IntentSide,
@@ -119,14 +119,14 @@ def _parse(data: Mapping[str, Any]) -> _Scenario:
     try:
         return _Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe("scenario", exc)) from None
+        raise ConfigError(describe_validation(exc, "scenario", "scenario")) from None
 
 
 def _risk_config(base: RiskConfig, overrides: Mapping[str, Any]) -> RiskConfig:
     try:
         return RiskConfig.model_validate({**base.model_dump(), **overrides})
     except ValidationError as exc:
-        raise ConfigError(_describe("scenario.risk", exc)) from None
+        raise ConfigError(describe_validation(exc, "scenario", "scenario.risk")) from None
 
 
 def _strategy_configs(
@@ -144,7 +144,7 @@ def _strategy_configs(
         try:
             configs[strategy_id] = StrategyConfig.model_validate({**known, **override})
         except ValidationError as exc:
-            raise ConfigError(_describe(where, exc)) from None
+            raise ConfigError(describe_validation(exc, "scenario", where)) from None
     return configs
 
 
@@ -202,14 +202,3 @@ def _intent(intent: _Intent, now: datetime) -> StrategyIntent:
         )
     except ValueError as exc:
         raise ConfigError(f"scenario.intents: {exc}") from None
-
-
-def _describe(where: str, exc: ValidationError) -> str:
-    problems = []
-    for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"])
-        path = f"{where}.{key}" if key else where
-        problems.append(
-            f"{path}: {'unknown key' if err['type'] == 'extra_forbidden' else err['msg']}"
-        )
-    return "invalid scenario: " + "; ".join(problems)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 
 from pydantic import ValidationError
 
-from krakked_core.config import AppConfig, StrategiesConfig, StrategyConfig
+from krakked_core.config import AppConfig, StrategiesConfig, StrategyConfig, describe_validation
 from krakked_core.errors import ConfigError
 from krakked_core.strategy.base import Strategy
 from krakked_core.strategy.ema_cross_rsi import EmaCrossRsiStrategy
@@ -34,7 +34,7 @@ def build_strategy(strategy_id: str, config: StrategyConfig) -> Strategy:
     try:
         return factory(strategy_id, config)
     except ValidationError as exc:
-        raise ConfigError(_describe(where, exc)) from None
+        raise ConfigError(describe_validation(exc, "strategy parameters", where)) from None
 
 
 def build_strategies(config: AppConfig) -> list[Strategy]:
@@ -51,15 +51,3 @@ def check_strategy_configs(strategies: StrategiesConfig) -> None:
     """Validate every configured strategy, enabled or not, so a typo fails at start-up."""
     for strategy_id in sorted(strategies.configs):
         build_strategy(strategy_id, strategies.configs[strategy_id])
-
-
-def _describe(where: str, exc: ValidationError) -> str:
-    problems = []
-    for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"])
-        path = f"{where}.{key}" if key else where
-        if err["type"] == "extra_forbidden":
-            problems.append(f"{path}: unknown key")
-        else:
-            problems.append(f"{path}: {err['msg']} (got {err.get('input')!r})")
-    return "invalid strategy parameters: " + "; ".join(problems)
