@@ -9,9 +9,8 @@ from pydantic import PrivateAttr
 from krakked_core.clock import Clock, ManualClock, SystemClock
 from krakked_core.errors import NoCredentialsError
 from krakked_core.market_data.api import MarketDataAPI, build_market_data_api
-from krakked_core.portfolio.compose import build_portfolio_service
 from krakked_core.secrets import Credentials, load_credentials
-from krakked_core.strategy.cycle import build_engine
+from krakked_core.strategy.cycle import compose_engine
 from krakked_core.strategy.engine import StrategyRiskEngine
 from krakked_pipeline.resources import AppDatabase, KrakenRest, KrakkedSettings
 
@@ -48,15 +47,12 @@ class StrategyEngine(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     def engine(self) -> StrategyRiskEngine:
         if self._engine is None:
-            config, paths, db = (
+            self._engine = compose_engine(
                 self.settings.app_config(),
                 self.settings.paths(),
                 self.database.engine(),
-            )
-            clock = self.clock.clock()
-            portfolio = build_portfolio_service(config, paths, db, _credentials(self), clock=clock)
-            self._engine = build_engine(
-                config, db, portfolio=portfolio, market=self.market(clock), clock=clock
+                _credentials(self),
+                clock=self.clock.clock(),
             )
         return self._engine
 

@@ -9,10 +9,13 @@ from sqlalchemy import Engine
 from krakked_core.clock import Clock, SystemClock
 from krakked_core.config import AppConfig
 from krakked_core.control_state import ControlStateStore
-from krakked_core.market_data.api import MarketDataAPI
+from krakked_core.market_data.api import MarketDataAPI, build_market_data_api
 from krakked_core.model.decisions import ExecutionPlan
 from krakked_core.model.market import TIMEFRAME_SECONDS, Timeframe
+from krakked_core.paths import AppPaths
+from krakked_core.portfolio.compose import build_portfolio_service
 from krakked_core.portfolio.service import PortfolioService
+from krakked_core.secrets import Credentials
 from krakked_core.strategy.decision_store import DecisionStore
 from krakked_core.strategy.engine import StrategyRiskEngine
 
@@ -36,6 +39,24 @@ def build_engine(
     )
     engine.initialize()
     return engine
+
+
+def compose_engine(
+    config: AppConfig,
+    paths: AppPaths,
+    db: Engine,
+    credentials: Credentials | None,
+    *,
+    clock: Clock | None = None,
+) -> StrategyRiskEngine:
+    """The engine on the exchange at ``exchange.rest_url`` (Kraken or the sandbox) and the app DB.
+
+    Without credentials everything but the portfolio sync works (a cycle then opens nothing).
+    """
+    clock = clock or SystemClock()
+    market = build_market_data_api(config, paths, db, clock=clock, show_progress=False)
+    portfolio = build_portfolio_service(config, paths, db, credentials, clock=clock)
+    return build_engine(config, db, portfolio=portfolio, market=market, clock=clock)
 
 
 def candle_close(timeframe: Timeframe, at: datetime) -> datetime:
