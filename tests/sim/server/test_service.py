@@ -13,7 +13,7 @@ import pytest
 
 from krakked_core.clock import ManualClock
 from krakked_core.sim import SandboxExchange, SimSettings
-from tests.sim.server.conftest import MakeSandbox, client_for
+from tests.sim.server.conftest import START, MakeSandbox, client_for
 from tests.sim.server.test_rest import resting_buy
 
 
@@ -97,7 +97,7 @@ def test_state_file_when_running_then_flushed_within_about_a_second_and_on_stop(
     path = tmp_path / "state.json"
     settings = SimSettings(seed=2, history_days=1, tier="none", state_file=path)
     buy = {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01"}
-    sim = SandboxExchange(settings).start()
+    sim = SandboxExchange(settings, now=START).start()  # XBT far above the bids on that date
     try:
         first = sim.exchange.private("AddOrder", {**buy, "price": "50000"})["txid"][0]
         second = sim.exchange.private("AddOrder", {**buy, "price": "50001"})["txid"][0]
