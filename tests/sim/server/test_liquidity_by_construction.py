@@ -14,12 +14,8 @@ from krakked_core.market_data.universe import fetch_universe
 from krakked_core.paths import AppPaths
 from krakked_core.sim import SandboxExchange, SimSettings
 from krakked_core.sim.markets import Markets
+from tests.market_data.history.test_api_sandbox import EXPECTED_UNIVERSE
 
-EXPECTED_UNIVERSE = [
-    "AAVEUSD", "ADAUSD", "ALGOUSD", "ATOMUSD", "AVAXUSD", "BCHUSD", "DOTUSD", "ETHUSD",
-    "FILUSD", "LINKUSD", "LTCUSD", "POLUSD", "SOLUSD", "UNIUSD", "USDCUSD", "USDTUSD",
-    "XBTUSD", "XDGUSD", "XLMUSD", "XRPUSD",
-]  # fmt: skip
 OVER_2M = {"ETHUSD", "SOLUSD", "USDCUSD", "USDTUSD", "XBTUSD", "XRPUSD"}
 FIRST_DAY = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -36,11 +32,9 @@ def test_universe_at_50_dates_over_two_years_then_same_pairs_and_band_never_in(
 ) -> None:
     times = _random_times(50)
     clock = ManualClock(times[0])
-    config = AppConfig.model_validate({"exchange": {"public_rate_per_second": 500}})
     with SandboxExchange(SimSettings(history_days=1, tier="none"), clock=clock) as sim:
-        config = config.model_copy(
-            update={"exchange": config.exchange.model_copy(update={"rest_url": sim.rest_url})}
-        )
+        exchange = {"rest_url": sim.rest_url, "public_rate_per_second": 500}
+        config = AppConfig.model_validate({"exchange": exchange})
         client = build_rest_client(config, app_paths, None)
         seen: dict[datetime, tuple[list[str], set[str], str]] = {}
         for when in times:
