@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,11 +65,18 @@ class StrategyParams(BaseModel):
 
 
 class Strategy(ABC):
-    """A configured strategy; subclasses implement ``lookback`` and ``decide`` (one pair)."""
+    """A configured strategy; subclasses implement ``lookback`` and ``decide`` (one pair).
+
+    ``params_model`` validates ``config.params`` (pydantic ValidationError on a bad key).
+    """
+
+    params_model: ClassVar[type[StrategyParams]] = StrategyParams
+    params: StrategyParams
 
     def __init__(self, strategy_id: str, config: StrategyConfig) -> None:
         self._id = strategy_id
         self._config = config
+        self.params = self.params_model.model_validate(config.params)
 
     @property
     def id(self) -> str:

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from pydantic import Field, model_validator
 
-from krakked_core.config import StrategyConfig
 from krakked_core.model.decisions import StrategyIntent
 from krakked_core.strategy.base import HeldPosition, Strategy, StrategyContext, StrategyParams
 from krakked_core.strategy.indicators import FloatArray, crossed_above, crossed_below, ema, rsi
@@ -37,9 +36,8 @@ class EmaCrossRsiParams(StrategyParams):
 
 
 class EmaCrossRsiStrategy(Strategy):
-    def __init__(self, strategy_id: str, config: StrategyConfig) -> None:
-        super().__init__(strategy_id, config)
-        self.params = EmaCrossRsiParams.model_validate(config.params)
+    params_model = EmaCrossRsiParams
+    params: EmaCrossRsiParams
 
     @property
     def lookback(self) -> int:

@@ -9,7 +9,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from krakked_core.config import StrategyConfig
 from krakked_core.model.decisions import StrategyIntent
 from krakked_core.strategy.base import Strategy, StrategyContext, StrategyParams
 from krakked_core.strategy.indicators import FloatArray, bollinger, rsi, sma
@@ -27,9 +26,8 @@ class MeanReversionParams(StrategyParams):
 
 
 class MeanReversionStrategy(Strategy):
-    def __init__(self, strategy_id: str, config: StrategyConfig) -> None:
-        super().__init__(strategy_id, config)
-        self.params = MeanReversionParams.model_validate(config.params)
+    params_model = MeanReversionParams
+    params: MeanReversionParams
 
     @property
     def lookback(self) -> int:

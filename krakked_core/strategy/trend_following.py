@@ -9,7 +9,6 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from krakked_core.config import StrategyConfig
 from krakked_core.model.decisions import StrategyIntent
 from krakked_core.strategy.base import Strategy, StrategyContext, StrategyParams
 from krakked_core.strategy.indicators import FloatArray, ema, sma
@@ -32,9 +31,8 @@ class TrendFollowingParams(StrategyParams):
 
 
 class TrendFollowingStrategy(Strategy):
-    def __init__(self, strategy_id: str, config: StrategyConfig) -> None:
-        super().__init__(strategy_id, config)
-        self.params = TrendFollowingParams.model_validate(config.params)
+    params_model = TrendFollowingParams
+    params: TrendFollowingParams
 
     @property
     def lookback(self) -> int:
