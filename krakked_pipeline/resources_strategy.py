@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import PrivateAttr
 
-from krakked_core.clock import Clock, ManualClock, SystemClock
+from krakked_core.clock import Clock, ManualClock, PinnedClock, SystemClock
 from krakked_core.errors import NoCredentialsError
 from krakked_core.market_data.api import MarketDataAPI, build_market_data_api
 from krakked_core.secrets import Credentials, load_credentials
@@ -16,14 +16,18 @@ from krakked_pipeline.resources import AppDatabase, KrakenRest, KrakkedSettings
 
 
 class CycleClock(dg.ConfigurableResource):  # type: ignore[type-arg]
-    """The clock sensors and cycles read: the system's, or a fixed ISO time (tests, replays)."""
+    """The clock sensors and cycles read: the system's, or one set to ``fixed_now`` (ISO) that
+    stands still, or (``running``) runs on from it like a sandbox exchange pinned to that time.
+    """
 
     fixed_now: str | None = None
+    running: bool = False
 
     def clock(self) -> Clock:
         if self.fixed_now is None:
             return SystemClock()
-        return ManualClock(datetime.fromisoformat(self.fixed_now).astimezone(UTC))
+        start = datetime.fromisoformat(self.fixed_now).astimezone(UTC)
+        return PinnedClock(start) if self.running else ManualClock(start)
 
 
 class StrategyEngine(dg.ConfigurableResource):  # type: ignore[type-arg]
