@@ -22,7 +22,7 @@ from krakked_core.portfolio.models import MANUAL, EquityView, PortfolioSnapshot,
 from krakked_core.risk.context import DRAWDOWN_WINDOW, PositionExposure, RiskContext
 from krakked_core.strategy.base import HeldPosition
 from krakked_core.strategy.runner import StrategyRunner
-from krakked_core.strategy.sources import ClosedAsOf, MarketReader, PortfolioReader
+from krakked_core.strategy.sources import CycleCandles, MarketReader, PortfolioReader
 from krakked_core.strategy.universe import strategy_universe
 
 logger = logging.getLogger(__name__)
@@ -136,12 +136,15 @@ def strategy_universes(
 
 
 def risk_context(
-    world: WorldView, intents: Iterable[StrategyIntent], market: MarketReader, lookback: int
+    world: WorldView,
+    intents: Iterable[StrategyIntent],
+    market: MarketReader,
+    candles: CycleCandles,
+    lookback: int,
 ) -> RiskContext:
     """The RiskContext of the cycle: the world plus prices and ATR bars of the pairs at stake."""
     exposures = tuple(_exposure(p) for p in world.positions if p.current_price is not None)
     at_stake = sorted({i.pair for i in intents} | {p.pair for p in world.positions})
-    candles = ClosedAsOf(market, world.now)
     market_pairs = {p.canonical for p in world.pairs}
     return RiskContext(
         now=world.now,
@@ -213,7 +216,7 @@ def _prices(market: MarketReader, pairs: Iterable[str]) -> dict[str, Decimal]:
 
 
 def _bars(
-    candles: ClosedAsOf, pairs: Iterable[str], timeframe: Timeframe, count: int
+    candles: CycleCandles, pairs: Iterable[str], timeframe: Timeframe, count: int
 ) -> dict[str, list[Bar]]:
     bars = {}
     for pair in pairs:

@@ -23,7 +23,7 @@ from krakked_core.strategy.cycle_inputs import WorldView, read_world, risk_conte
 from krakked_core.strategy.decision_store import DecisionStore
 from krakked_core.strategy.registry import build_strategies
 from krakked_core.strategy.runner import StrategyRunner
-from krakked_core.strategy.sources import ClosedAsOf, MarketReader, PortfolioReader
+from krakked_core.strategy.sources import CycleCandles, MarketReader, PortfolioReader
 from krakked_core.strategy.strategy_state import StrategyState, strategy_states
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class StrategyRiskEngine:
         self._config = config
         self._runner = StrategyRunner([])
         self._risk = RiskEngine.from_config(config)
+        self._cycle_candles: CycleCandles | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -108,6 +109,7 @@ class StrategyRiskEngine:
         self, now: datetime, timeframe: Timeframe, *, sync_error: str | None = None
     ) -> WorldView:
         """Read data status, kill switch, equity, positions, history and universes once."""
+        self._cycle_candles = CycleCandles(self._market, now)  # a new cycle reads bars afresh
         return read_world(
             now,
             timeframe,
@@ -125,7 +127,7 @@ class StrategyRiskEngine:
 
     def generate(self, world: WorldView) -> tuple[StrategyIntent, ...]:
         """Return the intents of the strategies deciding on this candle, in a stable order."""
-        candles = ClosedAsOf(self._market, world.now)
+        candles = self._candles(world.now)
         held = world.held
         return tuple(
             self._runner.generate(world.now, world.timeframe, candles, world.universes, held)
@@ -136,7 +138,7 @@ class StrategyRiskEngine:
     ) -> tuple[ExecutionPlan, RiskStatus]:
         """Turn intents into risk-checked actions; return the plan and the risk status."""
         lookback = self._config.risk.volatility_lookback_bars
-        ctx = risk_context(world, intents, self._market, lookback)
+        ctx = risk_context(world, intents, self._market, self._candles(world.now), lookback)
         status = self._risk.status(ctx)
         plan = ExecutionPlan(
             plan_id=self._plan_ids(),
@@ -173,6 +175,12 @@ class StrategyRiskEngine:
             plan.blocked_count,
         )
 
+    def _candles(self, now: datetime) -> CycleCandles:
+        """This cycle's candles: the strategies and the ATR share one read per pair."""
+        if self._cycle_candles is None or self._cycle_candles.now != now:
+            self._cycle_candles = CycleCandles(self._market, now)
+        return self._cycle_candles
+
     # --- the operator's view ----------------------------------------------------------------
 
     def get_risk_status(self) -> RiskStatus:
@@ -180,7 +188,8 @@ class StrategyRiskEngine:
         now = self._clock.now()
         world = self.observe(now, min(self._runner.timeframes(), key=_seconds, default="1h"))
         lookback = self._config.risk.volatility_lookback_bars
-        return self._risk.status(risk_context(world, (), self._market, lookback))
+        ctx = risk_context(world, (), self._market, CycleCandles(self._market, now), lookback)
+        return self._risk.status(ctx)
 
     def get_strategy_state(self) -> list[StrategyState]:
         """Every configured strategy: enabled or not, its positions, PnL and last activity."""

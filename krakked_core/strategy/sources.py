@@ -55,22 +55,33 @@ class MarketReader(CandleSource, Protocol):
     def get_latest_price(self, pair: str) -> Decimal: ...
 
 
-class ClosedAsOf:
-    """Candles as they were at ``now``: bars that had not closed by then are never returned.
+class CycleCandles:
+    """One cycle's candles: each pair's closed bars as they were at ``now``, read once.
 
-    ``MarketDataAPI`` already hides the forming bar by its own clock; this also makes a cycle
-    run "as of" a past close (``krakked cycle --at``) blind to every later bar.
+    Bars that had not closed by ``now`` are never returned: ``MarketDataAPI`` already hides the
+    forming bar by its own clock, and this also makes a cycle run "as of" a past close
+    (``krakked cycle --at``) blind to every later bar. The longest history asked of a pair is
+    kept, so the strategies and the ATR of one cycle share one read per pair.
     """
 
     def __init__(self, source: CandleSource, now: datetime) -> None:
         self._source = source
-        self._now = int(now.timestamp())
+        self.now = now
+        self._epoch = int(now.timestamp())
+        self._read: dict[tuple[str, str], list[Bar]] = {}
 
     def get_ohlc(self, pair: str, timeframe: str, lookback: int) -> list[Bar]:
+        kept = self._read.get((pair, timeframe))
+        if kept is None or len(kept) < lookback:
+            kept = self._closed(pair, timeframe, lookback)
+            self._read[(pair, timeframe)] = kept
+        return kept[-lookback:]
+
+    def _closed(self, pair: str, timeframe: str, lookback: int) -> list[Bar]:
         seconds = timeframe_seconds(timeframe)
         bars = self._source.get_ohlc(pair, timeframe, lookback)
-        late = sum(1 for bar in bars if bar.time + seconds > self._now)
+        late = sum(1 for bar in bars if bar.time + seconds > self._epoch)
         if late:
             more = self._source.get_ohlc(pair, timeframe, lookback + late)
-            bars = [bar for bar in more if bar.time + seconds <= self._now][-lookback:]
+            bars = [bar for bar in more if bar.time + seconds <= self._epoch][-lookback:]
         return bars

@@ -26,7 +26,7 @@ from krakked_core.paths import AppPaths
 from krakked_core.sidecar import Sidecar
 from krakked_core.sim import SandboxExchange, SimSettings
 from krakked_core.strategy.decision_store import DecisionStore
-from krakked_core.strategy.sources import ClosedAsOf
+from krakked_core.strategy.sources import CycleCandles
 from krakked_pipeline.definitions import defs
 from krakked_pipeline.jobs import strategy_cycle_job
 from krakked_pipeline.resources import KrakkedSettings, build_resources
@@ -138,7 +138,7 @@ def test_candle_close_on_the_sandbox_runs_one_cycle_sized_by_atr(
                 tags=request.tags,
             )
             assert result.success
-        bars = ClosedAsOf(market, CLOSE).get_ohlc("XBTUSD", "1m", LOOKBACK + 1)
+        bars = CycleCandles(market, CLOSE).get_ohlc("XBTUSD", "1m", LOOKBACK + 1)
         store = DecisionStore(db)
         [record] = store.recent()
         plan = store.load_plan(record.plan_id)
