@@ -79,9 +79,13 @@ class CycleCandles:
 
     def _closed(self, pair: str, timeframe: str, lookback: int) -> list[Bar]:
         seconds = timeframe_seconds(timeframe)
-        bars = self._source.get_ohlc(pair, timeframe, lookback)
-        late = sum(1 for bar in bars if bar.time + seconds > self._epoch)
-        if late:
-            more = self._source.get_ohlc(pair, timeframe, lookback + late)
-            bars = [bar for bar in more if bar.time + seconds <= self._epoch][-lookback:]
-        return bars
+        want = lookback
+        while True:  # ask again for as many more as were too late, until enough have closed
+            closed = [
+                bar
+                for bar in self._source.get_ohlc(pair, timeframe, want)
+                if bar.time + seconds <= self._epoch
+            ]
+            if len(closed) >= lookback:
+                return closed[-lookback:]
+            want += lookback - len(closed)

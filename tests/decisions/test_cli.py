@@ -11,7 +11,8 @@ from typer.testing import CliRunner, Result
 
 from krakked_core.cli import app
 from krakked_core.paths import AppPaths
-from tests.decisions.world import CLOSE, CONFIG, World, pair, rising_bars
+from tests.decisions.world import CLOSE, CONFIG, World, rising_bars
+from tests.fakes.pairs import usd_pair
 from tests.risk.test_scenario import _scenario
 
 ACTION_KEYS = {
@@ -50,7 +51,7 @@ def world(engine: Engine, db_url: str, tmp_path: Path, app_paths: AppPaths) -> W
     }
     app_paths.config_file.write_text(yaml.safe_dump(config))
     return World(engine, tmp_path).with_market(
-        [pair("XBTUSD", "XBT")], {"XBTUSD": rising_bars(30, last_close=129)}
+        [usd_pair("XBT")], {"XBTUSD": rising_bars(30, last_close=129)}
     )
 
 

@@ -1,5 +1,6 @@
 """StrategyRiskEngine on a real app DB, OHLC store and live tables (contract Phase 4 §9.4–9.5)."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -7,9 +8,18 @@ import pytest
 from sqlalchemy import Engine
 
 from krakked_core.model.decisions import OPENING_ACTIONS
-from tests.decisions.world import CLOSE, Counting, UnreachableAccount, World, pair, rising_bars
+from krakked_core.strategy.sources import CycleCandles
+from tests.decisions.world import (
+    CLOSE,
+    HOUR,
+    Counting,
+    UnreachableAccount,
+    World,
+    rising_bars,
+)
+from tests.fakes.pairs import usd_pair
 
-XBT = pair("XBTUSD", "XBT")
+XBT = usd_pair("XBT")
 
 
 @pytest.fixture
@@ -136,3 +146,52 @@ def test_get_strategy_state_when_a_cycle_ran_then_lists_every_configured_strateg
 def test_plan_when_actions_open_then_only_opening_types_are_counted(world: World) -> None:
     plan = world.engine().run_cycle(CLOSE, "1h")
     assert {a.action_type for a in plan.opening_actions} <= OPENING_ACTIONS
+
+
+def _hold_xbt(world: World, size: str = "700") -> None:
+    """Buy XBT by hand (no strategy tag: a manual position) at 129, the current price."""
+    world.account.trade("buy", size, "129", CLOSE - timedelta(hours=3))
+
+
+def test_run_cycle_when_books_drift_then_kill_switch_blocks_the_entry(world: World) -> None:
+    world.account.extra_balance = {"XBT": Decimal(3)}  # the exchange holds XBT the books lack
+    plan = world.engine().run_cycle(CLOSE, "1h")
+    assert plan.opening_actions == ()
+    [action] = plan.actions
+    assert "kill_switch_drift" in action.blocked_reasons
+    assert plan.metadata["kill_switch_reasons"] == ["kill_switch_drift"]
+
+
+def test_run_cycle_when_equity_falls_from_the_24h_peak_then_drawdown_kill_switch(
+    world: World,
+) -> None:
+    _hold_xbt(world)
+    engine = world.engine()
+    engine.sync()
+    world.portfolio.create_snapshot()  # equity 100 000 (9 700 USD + 700 XBT at 129)
+    world.prices.prices["XBTUSD"] = Decimal(100)  # 700 × 29 lost: equity 79 700, −20.3 %
+    world.clock.advance(60)
+    status = engine.get_risk_status()
+    assert status.kill_switch_reasons == ("kill_switch_drawdown",)
+    assert status.daily_drawdown_pct == Decimal("20.3")
+
+
+def test_get_risk_status_when_manual_position_held_then_exposures_count_it(world: World) -> None:
+    _hold_xbt(world, size="100")
+    engine = world.engine()
+    engine.sync()
+    status = engine.get_risk_status()
+    # 100 XBT at 129 = 12 900 of 100 000 equity, held by hand.
+    assert status.per_asset_exposure_pct == {"XBT": Decimal("12.9")}
+    assert status.per_strategy_exposure_pct == {"manual": Decimal("12.9")}
+    assert status.total_exposure_pct == Decimal("12.9")
+
+
+def test_cycle_candles_when_asked_as_of_a_past_close_then_never_see_later_bars(
+    world: World,
+) -> None:
+    earlier = CLOSE - timedelta(hours=5)
+    candles = CycleCandles(world.market, earlier)
+    bars = candles.get_ohlc("XBTUSD", "1h", 4)
+    assert [b.time for b in bars] == [int(earlier.timestamp()) - HOUR * k for k in (4, 3, 2, 1)]
+    assert candles.get_ohlc("XBTUSD", "1h", 2) == bars[-2:]

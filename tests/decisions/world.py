@@ -52,23 +52,6 @@ CONFIG: dict[str, Any] = {
 }
 
 
-def pair(canonical: str, base: str) -> PairMetadata:
-    return PairMetadata(
-        canonical=canonical,
-        base=base,
-        quote="USD",
-        rest_symbol=canonical,
-        ws_symbol=f"{base}/USD",
-        raw_name=canonical,
-        price_decimals=2,
-        volume_decimals=8,
-        cost_decimals=5,
-        lot_size=Decimal("0.00000001"),
-        ordermin=Decimal("0.0001"),
-        status="online",
-    )
-
-
 def rising_bars(count: int, *, last_close: float, end: datetime = CLOSE) -> list[Bar]:
     """Hourly bars rising by 1 per bar; each bar's true range is exactly 3 (high−low)."""
     first_open = int(end.timestamp()) - count * HOUR

@@ -16,9 +16,10 @@ from krakked_pipeline.jobs import strategy_cycle_job
 from krakked_pipeline.resources import KrakkedSettings, build_resources
 from krakked_pipeline.resources_portfolio import build_portfolio_resources
 from krakked_pipeline.resources_strategy import CycleClock, build_strategy_resources
-from tests.decisions.world import CLOSE, CONFIG, HOUR, World, pair, rising_bars
+from tests.decisions.world import CLOSE, CONFIG, HOUR, World, rising_bars
+from tests.fakes.pairs import usd_pair
 
-XBT = pair("XBTUSD", "XBT")
+XBT = usd_pair("XBT")
 CLOSE_TS = int(CLOSE.timestamp())
 RUN_KEY = f"1h:{CLOSE_TS}"
 
