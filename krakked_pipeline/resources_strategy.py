@@ -1,18 +1,16 @@
 """Resources of the decision cycle: the clock it runs on and the ``StrategyRiskEngine``."""
 
-import os
 from datetime import UTC, datetime
 
 import dagster as dg
 from pydantic import PrivateAttr
 
 from krakked_core.clock import Clock, ManualClock, PinnedClock, SystemClock
-from krakked_core.errors import NoCredentialsError
 from krakked_core.market_data.api import MarketDataAPI, build_market_data_api
-from krakked_core.secrets import Credentials, load_credentials
 from krakked_core.strategy.cycle import compose_engine
 from krakked_core.strategy.engine import StrategyRiskEngine
 from krakked_pipeline.resources import AppDatabase, KrakenRest, KrakkedSettings
+from krakked_pipeline.resources_portfolio import run_credentials
 
 
 class CycleClock(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -55,18 +53,10 @@ class StrategyEngine(dg.ConfigurableResource):  # type: ignore[type-arg]
                 self.settings.app_config(),
                 self.settings.paths(),
                 self.database.engine(),
-                _credentials(self),
+                run_credentials(self.settings),
                 clock=self.clock.clock(),
             )
         return self._engine
-
-
-def _credentials(resource: StrategyEngine) -> Credentials | None:
-    # No prompt in a run: KRAKKED_API_KEY/SECRET, or the secrets file + KRAKKED_MASTER_PASSWORD.
-    try:
-        return load_credentials(resource.settings.paths(), os.environ)
-    except NoCredentialsError:
-        return None
 
 
 def build_strategy_resources(

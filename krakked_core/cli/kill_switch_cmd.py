@@ -21,19 +21,23 @@ def _store(rt: Runtime) -> ControlStateStore:
     return ControlStateStore(rt.engine, SystemClock())
 
 
+def _set(active: bool, reason: str, as_json: bool, done: str) -> None:
+    rt = runtime()
+    with exit_on_error():
+        state = _store(rt).set_kill_switch(active, reason=reason, source="cli")
+    if as_json:
+        print_json(kill_switch_json(state))
+    else:
+        typer.echo(done)
+
+
 @kill_switch_app.command("on")
 def on_cmd(
     reason: str = typer.Option("", "--reason", help="Why, for the history and the logs."),
     as_json: bool = _JSON,
 ) -> None:
     """Turn the kill switch on now (no confirmation: stopping is always safe)."""
-    rt = runtime()
-    with exit_on_error():
-        state = _store(rt).set_kill_switch(True, reason=reason, source="cli")
-    if as_json:
-        print_json(kill_switch_json(state))
-        return
-    typer.echo("kill switch ON: no new positions will be opened or increased")
+    _set(True, reason, as_json, "kill switch ON: no new positions will be opened or increased")
 
 
 @kill_switch_app.command("off")
@@ -48,13 +52,7 @@ def off_cmd(
     if confirm != KILL_SWITCH_OFF_PHRASE:
         typer.echo(f'refused: pass --confirm "{KILL_SWITCH_OFF_PHRASE}" exactly', err=True)
         raise typer.Exit(EXIT_ERROR)
-    rt = runtime()
-    with exit_on_error():
-        state = _store(rt).set_kill_switch(False, reason=reason, source="cli")
-    if as_json:
-        print_json(kill_switch_json(state))
-        return
-    typer.echo("kill switch OFF (manual); drift and drawdown checks still apply")
+    _set(False, reason, as_json, "kill switch OFF (manual); drift and drawdown checks still apply")
 
 
 @kill_switch_app.command("status")
