@@ -151,6 +151,7 @@ class StrategyRiskEngine:
                 "kill_switch_active": status.kill_switch_active,
                 "kill_switch_reasons": list(status.kill_switch_reasons),
                 "stale_pairs": sorted(ctx.stale_pairs),
+                "kill_switch_manual_reason": world.kill_switch_reason,
                 "notes": list(world.notes),
             },
         )
@@ -163,17 +164,15 @@ class StrategyRiskEngine:
         was_active = previous.kill_switch_active if previous else False
         reasons = ", ".join(status.kill_switch_reasons)
         if status.kill_switch_active and not was_active:
-            logger.critical("kill switch ACTIVE: %s; no new positions will be opened", reasons)
+            why = plan.metadata.get("kill_switch_manual_reason") or ""
+            logger.critical(
+                "kill switch ACTIVE: %s%s; no new positions will be opened",
+                reasons,
+                f" ({why})" if why else "",
+            )
         elif previous is not None and was_active and not status.kill_switch_active:
             logger.warning("kill switch CLEARED (was: %s)", ", ".join(previous.kill_switch_reasons))
-        logger.info(
-            "cycle %s %s: %d intents, %d actions, %d blocked",
-            plan.timeframe,
-            plan.generated_at.isoformat(),
-            len(plan.intents),
-            len(plan.actions),
-            plan.blocked_count,
-        )
+        _log_plan(plan)
 
     def _candles(self, now: datetime) -> CycleCandles:
         """This cycle's candles: the strategies and the ATR share one read per pair."""
@@ -188,11 +187,36 @@ class StrategyRiskEngine:
         now = self._clock.now()
         world = self.observe(now, min(self._runner.timeframes(), key=_seconds, default="1h"))
         lookback = self._config.risk.volatility_lookback_bars
-        ctx = risk_context(world, (), self._market, CycleCandles(self._market, now), lookback)
-        return self._risk.status(ctx)
+        return self._risk.status(
+            risk_context(world, (), self._market, self._candles(now), lookback)
+        )
 
     def get_strategy_state(self) -> list[StrategyState]:
         """Every configured strategy: enabled or not, its positions, PnL and last activity."""
         return strategy_states(
             self._config.strategies, self._portfolio, self._decisions.activity_by_strategy()
+        )
+
+
+def _log_plan(plan: ExecutionPlan) -> None:
+    """Log the cycle's intents and actions (contract Phase 4 §6.3), blocked ones with why."""
+    logger.info(
+        "cycle %s %s: %d intents, %d actions, %d blocked",
+        plan.timeframe,
+        plan.generated_at.isoformat(),
+        len(plan.intents),
+        len(plan.actions),
+        plan.blocked_count,
+    )
+    for intent in plan.intents:
+        logger.info("intent %s %s %s", intent.strategy_id, intent.pair, intent.intent_type)
+    for action in plan.actions:
+        blocked = f" BLOCKED {','.join(action.blocked_reasons)}" if action.blocked else ""
+        logger.info(
+            "action %s %s → %s%s: %s",
+            action.pair,
+            action.action_type,
+            action.target_base_size,
+            blocked,
+            action.reason,
         )

@@ -116,7 +116,8 @@ def test_kill_switch_when_toggled_between_cycles_then_logged_on_transitions_only
     engine_log = "krakked_core.strategy.engine"
     logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == engine_log]
     assert [level for level, _ in logged] == ["CRITICAL", "WARNING"]
-    assert "kill_switch_manual" in logged[0][1] and "kill_switch_manual" in logged[1][1]
+    assert "kill_switch_manual (incident)" in logged[0][1]
+    assert "kill_switch_manual" in logged[1][1]
 
 
 def test_get_risk_status_when_manual_switch_on_then_active_with_reason(world: World) -> None:
