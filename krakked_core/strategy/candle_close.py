@@ -109,6 +109,8 @@ def check_candle_closes(
 ) -> DueCycles:
     """``due_cycles`` for the enabled strategies, their universes and the sidecar's bars."""
     runner = StrategyRunner(build_strategies(config))
+    if not runner.timeframes():
+        return DueCycles((), dict(cursor), ("no strategy is enabled: nothing to decide",))
     universes = strategy_universes(config, market, runner).universes
     pairs = {tf: runner.pairs_for(tf, universes) for tf in runner.timeframes()}
 

@@ -138,3 +138,15 @@ def test_job_when_run_then_plan_stored_with_counts_and_decisions_observed(
     meta = observation.metadata
     assert meta["blocked"].value == 1
     assert meta["blocked_reasons"].value == {"valuation_incomplete": 1}
+
+
+def test_sensor_when_no_strategy_enabled_then_skips_saying_so(
+    world: World, app_paths: AppPaths
+) -> None:
+    config = yaml.safe_load(app_paths.config_file.read_text())
+    config["strategies"]["enabled"] = []
+    app_paths.config_file.write_text(yaml.safe_dump(config))
+    with dg.instance_for_test() as instance:
+        result = _tick(app_paths, instance, at_seconds=5)
+    assert result.run_requests == []
+    assert result.skip_message == "no strategy is enabled: nothing to decide"
