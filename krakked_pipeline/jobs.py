@@ -9,9 +9,10 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import dagster as dg
+from pydantic import field_validator
 
 from krakked_core.model.decisions import ExecutionPlan, RiskStatus, StrategyIntent
-from krakked_core.model.market import Timeframe
+from krakked_core.model.market import TIMEFRAME_SECONDS, Timeframe
 from krakked_core.strategy.cycle_inputs import WorldView
 from krakked_pipeline.assets.ohlc import TIMEFRAMES, ohlc_asset_name
 from krakked_pipeline.assets.portfolio import portfolio_snapshot
@@ -31,6 +32,13 @@ class CycleConfig(dg.Config):
     timeframe: str
     close_ts: int
 
+    @field_validator("timeframe")
+    @classmethod
+    def _known_timeframe(cls, value: str) -> str:
+        if value not in TIMEFRAME_SECONDS:
+            raise ValueError(f"timeframe {value!r} is not one of {', '.join(TIMEFRAME_SECONDS)}")
+        return value
+
 
 @dg.op
 def sync_portfolio(strategy_engine: StrategyEngine) -> str | None:
@@ -43,7 +51,7 @@ def observe_world(
     config: CycleConfig, sync_error: str | None, strategy_engine: StrategyEngine
 ) -> WorldView:
     """Read data status, kill switch, equity and universes for the candle."""
-    timeframe: Timeframe = config.timeframe  # type: ignore[assignment]  # validated by the engine
+    timeframe: Timeframe = config.timeframe  # type: ignore[assignment]  # checked by CycleConfig
     now = datetime.fromtimestamp(config.close_ts, UTC)
     return strategy_engine.engine().observe(now, timeframe, sync_error=sync_error)
 

@@ -37,12 +37,13 @@ class StrategyEngine(dg.ConfigurableResource):  # type: ignore[type-arg]
     clock: CycleClock
     _engine: StrategyRiskEngine | None = PrivateAttr(default=None)
 
-    def market(self, clock: Clock | None = None) -> MarketDataAPI:
+    def market(self) -> MarketDataAPI:
+        """Market data on the cycle clock (the candle-close sensor reads it every tick)."""
         return build_market_data_api(
             self.settings.app_config(),
             self.settings.paths(),
             self.database.engine(),
-            clock=clock or self.clock.clock(),
+            clock=self.clock.clock(),
             client=self.rest.client(),
             show_progress=False,
         )

@@ -150,3 +150,18 @@ def test_sensor_when_no_strategy_enabled_then_skips_saying_so(
         result = _tick(app_paths, instance, at_seconds=5)
     assert result.run_requests == []
     assert result.skip_message == "no strategy is enabled: nothing to decide"
+
+
+def test_job_when_timeframe_unknown_then_fails_and_stores_nothing(
+    world: World, app_paths: AppPaths
+) -> None:
+    run_config = {"ops": {"observe_world": {"config": {"timeframe": "2h", "close_ts": CLOSE_TS}}}}
+    with dg.instance_for_test() as instance:
+        result = strategy_cycle_job.execute_in_process(
+            run_config=run_config,
+            resources=_resources(app_paths, 5),
+            instance=instance,
+            raise_on_error=False,
+        )
+    assert not result.success
+    assert world.decisions.recent() == []
