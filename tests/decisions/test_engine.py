@@ -7,10 +7,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from krakked_core.config import parse_config
+from krakked_core.errors import ConfigError
 from krakked_core.model.decisions import OPENING_ACTIONS
 from krakked_core.strategy.sources import CycleCandles
 from tests.decisions.world import (
     CLOSE,
+    CONFIG,
     HOUR,
     Counting,
     UnreachableAccount,
@@ -196,3 +199,23 @@ def test_cycle_candles_when_asked_as_of_a_past_close_then_never_see_later_bars(
     bars = candles.get_ohlc("XBTUSD", "1h", 4)
     assert [b.time for b in bars] == [int(earlier.timestamp()) - HOUR * k for k in (4, 3, 2, 1)]
     assert candles.get_ohlc("XBTUSD", "1h", 2) == bars[-2:]
+
+
+def test_reload_config_when_timeframe_not_kept_then_config_error_and_old_config_stays(
+    world: World,
+) -> None:
+    engine = world.engine()
+    data = {**CONFIG, "market_data": {"timeframes": ["1m"]}}
+    with pytest.raises(ConfigError, match=r"strategies\.configs\.trend_v1\.timeframes: 1h"):
+        engine.reload_config(parse_config(data, origin="test"))
+    assert engine.runner.timeframes() == {"1h"}
+    assert engine.run_cycle(CLOSE, "1h").opening_actions  # still deciding on the old config
+
+
+def test_reload_config_when_strategy_disabled_then_next_cycle_has_no_intents(
+    world: World,
+) -> None:
+    engine = world.engine()
+    data = {**CONFIG, "strategies": {**CONFIG["strategies"], "enabled": []}}
+    engine.reload_config(parse_config(data, origin="test"))
+    assert engine.run_cycle(CLOSE, "1h").intents == ()
