@@ -68,6 +68,9 @@ def _parse_at(text: str | None) -> datetime:
     if when.tzinfo is None:
         typer.echo(f"--at: {text!r} needs a timezone (e.g. 2026-03-02T14:00Z)", err=True)
         raise typer.Exit(EXIT_ERROR)
+    if when > datetime.now(UTC):
+        typer.echo(f"--at: {text!r} is in the future: no candle has closed then yet", err=True)
+        raise typer.Exit(EXIT_ERROR)
     return when.astimezone(UTC)
 
 

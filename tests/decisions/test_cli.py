@@ -85,6 +85,7 @@ def test_cycle_when_at_given_then_prints_and_stores_the_plan(world: World) -> No
         (["--timeframe", "2h"], "--timeframe"),
         (["--timeframe", "1h", "--at", "yesterday"], "ISO 8601"),
         (["--timeframe", "1h", "--at", "2026-03-02T12:30:00"], "timezone"),
+        (["--timeframe", "1h", "--at", "2999-01-01T00:00:00Z"], "in the future"),
     ],
 )
 def test_cycle_when_arguments_bad_then_exit_1_and_nothing_stored(
