@@ -116,14 +116,19 @@ def test_sensor_when_data_stale_then_skips_saying_so_and_keeps_the_cursor(
 
 
 def test_job_when_run_then_plan_stored_with_counts_and_decisions_observed(
-    world: World, app_paths: AppPaths
+    world: World, app_paths: AppPaths, tmp_path: Path
 ) -> None:
     run_config = {"ops": {"observe_world": {"config": {"timeframe": "1h", "close_ts": CLOSE_TS}}}}
+    # Values between ops go through files, pickled, as under the daemon.
+    io = dg.FilesystemIOManager(base_dir=str(tmp_path / "io"))
     with dg.instance_for_test() as instance:
         result = strategy_cycle_job.execute_in_process(
-            run_config=run_config, resources=_resources(app_paths, 5), instance=instance
+            run_config=run_config,
+            resources={**_resources(app_paths, 5), "io_manager": io},
+            instance=instance,
         )
     assert result.success
+    assert any((tmp_path / "io").rglob("observe_world*"))  # the world crossed ops as a file
     [record] = world.decisions.recent()
     assert result.output_for_node("persist_plan") == record.plan_id
     # No credentials in this test: the sync fails, so the plan opens nothing and says why.
