@@ -62,6 +62,7 @@ class WorldView:
 
     @property
     def notes(self) -> tuple[str, ...]:
+        """Say in words what in this world keeps the cycle from opening risk."""
         equity = self.equity
         notes = []
         if self.sync_error:
