@@ -1,6 +1,8 @@
 """Time behind an interface, so tests and the sandbox exchange control it."""
 
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -18,6 +20,24 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class PinnedClock:
+    """A clock that starts at a given time and runs at the machine's pace from there.
+
+    Elapsed time comes from the monotonic clock, so the calendar and steps of the system clock
+    never move it: a sandbox on it is a live exchange on whatever date it was pinned to.
+    """
+
+    def __init__(self, start: datetime, monotonic: Callable[[], float] = time.monotonic) -> None:
+        if start.tzinfo is None:
+            raise ValueError("PinnedClock needs a timezone-aware start time")
+        self._start = start.astimezone(UTC)
+        self._monotonic = monotonic
+        self._origin = monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=self._monotonic() - self._origin)
 
 
 class ManualClock:

@@ -129,14 +129,30 @@ class RiskConfig(_Section):
     include_manual_positions: bool = True
     volatility_lookback_bars: int = Field(20, ge=2)
     min_liquidity_24h_usd: float | None = Field(None, ge=0)  # None: universe.min_24h_volume_usd
+    # A target that moves a position by less than this many USD is left alone (action "none").
+    deadband_usd: Decimal = Field(Decimal(10), ge=0)
+
+
+class UniverseFilterConfig(_Section):
+    """A strategy's own universe, always within the market-data universe.
+
+    ``pairs`` empty means every universe pair; ``top_n_by_volume`` keeps the N with the highest
+    24h USD volume; ``exclude_stablecoins`` drops pairs whose base is a stablecoin.
+    """
+
+    pairs: tuple[str, ...] = ()
+    top_n_by_volume: int | None = Field(None, ge=1)
+    exclude_stablecoins: bool = False
 
 
 class StrategyConfig(_Section):
     type: str
     enabled: bool = True
     timeframes: tuple[Timeframe, ...] = ("1h",)
-    universe_filter: str = "default"
+    universe_filter: Literal["default"] | UniverseFilterConfig = "default"
     max_positions: int = Field(6, ge=0)
+    # Per-unit risk for ATR sizing = ATR × this (a stop that far below the entry).
+    stop_atr_multiple: Decimal = Field(Decimal("2.0"), gt=0)
     userref: int | None = Field(None, ge=-(2**31), lt=2**31)
     priority: int = 0
     # Strategy-specific parameters (e.g. ma_fast); each strategy validates its own.
@@ -164,6 +180,21 @@ class StrategiesConfig(_Section):
         missing = [name for name in self.enabled if name not in self.configs]
         if missing:
             raise ValueError(f"enabled strategies without a configs entry: {', '.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
+    def _userrefs_are_unique(self) -> "StrategiesConfig":
+        owners: dict[int, str] = {}
+        for name in sorted(self.configs):
+            userref = self.configs[name].userref
+            if userref is None:
+                continue
+            if userref in owners:
+                raise ValueError(
+                    f"configs.{owners[userref]}.userref and configs.{name}.userref are both "
+                    f"{userref}: each strategy needs its own userref for attribution"
+                )
+            owners[userref] = name
         return self
 
 
@@ -304,9 +335,14 @@ def load_config_file(path: Path) -> AppConfig:
 
 def parse_config(data: Mapping[str, Any], origin: str) -> AppConfig:
     try:
-        return AppConfig.model_validate(data)
+        config = AppConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, origin)) from None
+        raise ConfigError(describe_validation(exc, origin)) from None
+    # Imported here: the strategies import this module for their config types.
+    from krakked_core.strategy.registry import check_strategy_configs  # noqa: PLC0415
+
+    check_strategy_configs(config.strategies)
+    return config
 
 
 def read_yaml_file(path: Path) -> dict[str, Any]:
@@ -375,9 +411,15 @@ def _env_keys(parts: list[str]) -> list[str]:
 
 
 def _unwrap_optional(annotation: Any) -> Any:
+    """Return the type nested keys descend into: ``X`` of ``X | None``, the model of a union."""
+    if get_origin(annotation) not in (Union, UnionType):
+        return annotation
     args = [arg for arg in get_args(annotation) if arg is not type(None)]
-    is_optional = get_origin(annotation) in (Union, UnionType) and len(args) == 1
-    return args[0] if is_optional else annotation
+    models = [arg for arg in args if isinstance(arg, type) and issubclass(arg, BaseModel)]
+    if len(args) == 1:
+        return args[0]
+    # e.g. universe_filter: "default" | UniverseFilterConfig, whose keys are the model's fields
+    return models[0] if len(models) == 1 else annotation
 
 
 def _env_value(name: str, raw: str) -> Any:
@@ -400,10 +442,12 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
 
 
-def _describe(exc: ValidationError, origin: str) -> str:
+def describe_validation(exc: ValidationError, origin: str, prefix: str = "") -> str:
+    """Say what is wrong, a line per problem, each naming its dotted key (under ``prefix``)."""
     lines = [f"invalid {origin}:"]
     for err in exc.errors():
-        path = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        keys = [prefix] if prefix else []
+        path = ".".join([*keys, *(str(part) for part in err["loc"])]) or "(top level)"
         value = err.get("input")
         if err["type"] == "extra_forbidden":
             # An unknown key may well be a misplaced secret: never echo its value.

@@ -21,6 +21,18 @@ class PriceSource(Protocol):
         ...
 
 
+class CandleSource(Protocol):
+    """Closed candles for strategies and risk (``MarketDataAPI``, a backtest replay, a fake).
+
+    Raises InsufficientDataError when fewer than ``lookback`` closed bars exist and
+    UnknownPairError for a pair it does not know; never returns the forming bar.
+    """
+
+    def get_ohlc(self, pair: str, timeframe: str, lookback: int) -> list[Bar]:
+        """The newest ``lookback`` closed bars of ``pair``, oldest first."""
+        ...
+
+
 class PublicMarketClient(Protocol):
     """Kraken's public market-data endpoints, returning each endpoint's raw ``result``.
 

@@ -12,10 +12,13 @@ from krakked_pipeline.assets.ohlc import OHLC_ASSETS
 from krakked_pipeline.assets.portfolio import PORTFOLIO_ASSETS, PORTFOLIO_CHECKS
 from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.checks import OHLC_CHECKS, build_freshness_checks, build_freshness_sensor
+from krakked_pipeline.jobs import decisions
 from krakked_pipeline.resources import build_resources
 from krakked_pipeline.resources_portfolio import build_portfolio_resources
+from krakked_pipeline.resources_strategy import build_strategy_resources
 from krakked_pipeline.schedules import OHLC_TAIL_JOBS, build_schedules, universe_refresh_job
 from krakked_pipeline.schedules_portfolio import portfolio_sync_job, portfolio_sync_schedule
+from krakked_pipeline.sensors import candle_close_sensor
 
 CONFIG = load_config()
 OHLC_FRESHNESS_CHECKS = build_freshness_checks(CONFIG)  # checks.py: warns when tails stall
@@ -25,6 +28,7 @@ defs = dg.Definitions(
         pair_universe,  # assets/universe.py: the USD spot universe
         *OHLC_ASSETS.values(),  # assets/ohlc.py: closed candles, daily partitions per timeframe
         *PORTFOLIO_ASSETS,  # assets/portfolio.py: sync + snapshot
+        decisions,  # jobs.py: observed by every decision cycle (OHLC + portfolio → decisions)
     ],
     asset_checks=[
         *(check for checks in OHLC_CHECKS.values() for check in checks),  # checks.py
@@ -33,6 +37,9 @@ defs = dg.Definitions(
     ],
     jobs=[universe_refresh_job, *OHLC_TAIL_JOBS.values(), portfolio_sync_job],
     schedules=[*build_schedules(CONFIG), portfolio_sync_schedule(CONFIG)],
-    sensors=[build_freshness_sensor(OHLC_FRESHNESS_CHECKS)],  # checks.py: evaluates freshness
-    resources=build_portfolio_resources(build_resources()),
+    sensors=[
+        build_freshness_sensor(OHLC_FRESHNESS_CHECKS),  # checks.py: evaluates freshness
+        candle_close_sensor,  # sensors.py: strategy_cycle_job (jobs.py) once per closed candle
+    ],
+    resources=build_strategy_resources(build_portfolio_resources(build_resources())),
 )

@@ -20,14 +20,18 @@ class Portfolio(dg.ConfigurableResource):  # type: ignore[type-arg]
     def service(self) -> PortfolioService:
         paths = self.settings.paths()
         return build_portfolio_service(
-            self.settings.app_config(), paths, self.database.engine(), _credentials(self)
+            self.settings.app_config(),
+            paths,
+            self.database.engine(),
+            run_credentials(self.settings),
         )
 
 
-def _credentials(resource: Portfolio) -> Credentials | None:
-    # No prompt in a run: KRAKKED_API_KEY/SECRET, or the secrets file + KRAKKED_MASTER_PASSWORD.
+def run_credentials(settings: KrakkedSettings) -> Credentials | None:
+    """Return the credentials a run may use, or None (a run never prompts for a password)."""
+    # KRAKKED_API_KEY/SECRET, or the secrets file + KRAKKED_MASTER_PASSWORD.
     try:
-        return load_credentials(resource.settings.paths(), os.environ)
+        return load_credentials(settings.paths(), os.environ)
     except NoCredentialsError:
         return None
 

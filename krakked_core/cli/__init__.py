@@ -5,11 +5,16 @@ import typer
 from krakked_core.cli import (
     config_cmd,
     credentials_cmd,
+    cycle_cmd,
     db_cmd,
+    decisions_cmd,
+    kill_switch_cmd,
     live_cmd,
     market_cmd,
     portfolio_cmd,
+    risk_cmd,
     sim_cmd,
+    strategies_cmd,
     up_cmd,
 )
 
@@ -29,6 +34,11 @@ for module in (
     live_cmd,
     market_cmd,
     portfolio_cmd,
+    kill_switch_cmd,
+    cycle_cmd,
+    risk_cmd,
+    strategies_cmd,
+    decisions_cmd,
     up_cmd,
 ):
     module.register(app)

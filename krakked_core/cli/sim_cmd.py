@@ -83,6 +83,9 @@ def sim(  # noqa: PLR0917 - typer maps every option to a parameter
         None,
         help="Starting balance ASSET=AMOUNT, repeatable (default ZUSD=100000); a new state only.",
     ),
+    now: str | None = typer.Option(
+        None, help="Start the clock here (ISO 8601 or epoch seconds); it runs on from there."
+    ),
     print_credentials: bool = typer.Option(
         False, "--print-credentials", help="Show where the generated credentials are, and exit."
     ),
@@ -125,6 +128,7 @@ def sim(  # noqa: PLR0917 - typer maps every option to a parameter
             settings_args["spread_bps"] = spread_bps
         if balance:
             settings_args["starting_balances"] = parse_balances(balance)
+        start = parse_now(now) if now is not None else None
         key, secret = _credentials(paths, api_key, api_secret)
         _serve(
             paths,
@@ -134,7 +138,24 @@ def sim(  # noqa: PLR0917 - typer maps every option to a parameter
             faults_file=faults,
             key=key,
             secret=secret,
+            now=start,
         )
+
+
+def parse_now(text: str) -> datetime:
+    """``--now``: ISO 8601 (UTC when it has no offset) or epoch seconds; ConfigError otherwise."""
+    try:
+        return datetime.fromtimestamp(float(text), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        pass
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"--now takes an ISO 8601 time or epoch seconds (e.g. 2026-03-02T12:00:00Z), "
+            f"not {text!r}"
+        ) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def parse_balances(items: list[str]) -> dict[str, str]:
@@ -173,6 +194,7 @@ def _serve(
     faults_file: Path | None,
     key: str,
     secret: str,
+    now: datetime | None,
 ) -> None:
     from krakked_core.sim import FaultProfile, SandboxExchange, SimSettings  # noqa: PLC0415
     from krakked_core.sim.errors import SimError  # noqa: PLC0415
@@ -186,7 +208,13 @@ def _serve(
         raise ConfigError(f"sandbox settings: {exc}") from None
     try:
         sandbox = SandboxExchange(
-            settings, host=host, port=port, faults=profile, api_key=key, api_secret=secret
+            settings,
+            host=host,
+            port=port,
+            faults=profile,
+            api_key=key,
+            api_secret=secret,
+            now=now,
         )
     except SimError as exc:  # e.g. --balance naming an asset the market list does not have
         raise ConfigError(f"sandbox settings: {exc.kraken_error}") from None
@@ -213,6 +241,9 @@ def export_archive_cmd(
     seed: int = typer.Option(0, help="Seed of the price paths."),
     history_days: int = typer.Option(30, help="Days of history to write."),
     markets: Path | None = typer.Option(None, help="Market list (YAML or JSON) to use instead."),
+    now: str | None = typer.Option(
+        None, help="End the history here (ISO 8601 or epoch seconds) instead of at the real now."
+    ),
 ) -> None:
     """Write the sandbox's history as Kraken's OHLCVT archives (one CSV per pair and interval)."""
     from krakked_core.sim.archive import export_archive  # noqa: PLC0415
@@ -221,8 +252,9 @@ def export_archive_cmd(
     with exit_on_error():
         configure_logging()
         settings = SimSettings(seed=seed, history_days=history_days, markets_file=markets)
+        until = parse_now(now) if now is not None else datetime.now(UTC)
         out_dir.mkdir(parents=True, exist_ok=True)
-        written = export_archive(settings, out_dir, datetime.now(UTC))
+        written = export_archive(settings, out_dir, until)
         typer.echo(json.dumps({"out_dir": str(out_dir), "files": len(written)}))
 
 

@@ -237,13 +237,23 @@ class PrivateRateLimiter:
 
     def _read_decayed(self, now: float) -> float:
         counter, updated = self._read_state(now)
-        elapsed = max(0.0, now - updated)
-        return max(0.0, counter - elapsed * self.limits.decay_per_second)
+        if now < updated:
+            # The wall clock stepped back since the last write. Rebase (as PublicThrottle does)
+            # rather than decay on a monotonic clock: the file is shared by processes and must
+            # survive restarts and reboots, and only wall time means the same to all of them.
+            # Keep the counter as written (no credit for the unknown gap) and write the rebased
+            # time, so it decays from now on for every process instead of after the step.
+            self._write(counter, now)
+            return counter
+        return max(0.0, counter - (now - updated) * self.limits.decay_per_second)
 
     def _read_state(self, now: float) -> tuple[float, float]:
         try:
             raw = json.loads(self._state_file.read_text(encoding="utf-8"))
-            return float(raw["counter"]), float(raw["updated"])
+            counter, updated = float(raw["counter"]), float(raw["updated"])
+            if not (math.isfinite(counter) and math.isfinite(updated)):
+                raise ValueError("not a finite counter and time")  # NaN would read as empty
+            return counter, updated
         except FileNotFoundError:
             return 0.0, now
         except (OSError, ValueError, KeyError, TypeError):

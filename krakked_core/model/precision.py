@@ -3,7 +3,7 @@
 Rounding to a pair's tick and lot (what goes to the exchange) joins this module with the OMS.
 """
 
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
 
 # Internal precision for derived quantities such as a share of a position's cost.
 INTERNAL_QUANTUM = Decimal("1e-18")
@@ -30,3 +30,12 @@ def decimal_text(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
+
+
+def floor_internal(value: Decimal) -> Decimal:
+    """Round a derived size down to the internal quantum, so it never exceeds what was allowed.
+
+    Risk caps are upper bounds: rounding a clamped size up could break the cap it was cut to.
+    """
+    with localcontext(prec=ACCOUNTING_PRECISION):
+        return value.quantize(INTERNAL_QUANTUM, rounding=ROUND_DOWN)

@@ -2,10 +2,13 @@
 
 The file (bundled ``data/markets.json`` or the operator's YAML/JSON) has three parts: ``assets``
 and ``pairs`` exactly in Kraken's shapes (numbers as Kraken sends them), and ``sim`` — per pair
-the reference price, yearly volatility, trades per minute and mean trade size in quote currency.
+the reference price, yearly volatility, trades per minute and mean trade size in quote currency,
+and optionally the band its 24 h volume (in quote currency) always stays in:
+``min_24h_volume`` keeps a pair liquid on every date, ``max_24h_volume`` keeps one illiquid.
 """
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from krakked_core.errors import ConfigError
 from krakked_core.sim.errors import UNKNOWN_ASSET, UNKNOWN_PAIR, SimError
 
 STAKED_SUFFIXES = (".S", ".M", ".F", ".B")
@@ -39,6 +43,9 @@ class PriceParams:
     trades_per_minute: float
     trade_notional: float  # mean trade size, in quote currency
     path_of: str  # pair key whose path shape this pair shares (itself unless it follows another)
+    # Bounds of every 24 h window's volume in quote currency, whatever the random walk does.
+    min_24h_volume: float | None = None
+    max_24h_volume: float | None = None
 
 
 @dataclass(frozen=True)
@@ -197,10 +204,32 @@ class Markets:
 
 
 def _params(key: str, info: Mapping[str, Any], sim: Mapping[str, Any]) -> PriceParams:
+    low, high = _volume_bound(key, sim, "min_24h_volume"), _volume_bound(key, sim, "max_24h_volume")
+    # Held hour by hour (sim/prices.py): 23 whole hours must reach the floor and 25 partial
+    # ones stay under the ceiling, so a band narrower than that has no hour that fits both.
+    if low is not None and high is not None and high * 23 <= low * 25:
+        raise ConfigError(
+            f"sim.{key}: max_24h_volume {high:g} must exceed min_24h_volume {low:g} by over 25/23"
+        )
     return PriceParams(
         price=Decimal(str(sim.get("price", "100"))),
         volatility=float(sim.get("volatility", 0.8)),
         trades_per_minute=float(sim.get("trades_per_minute", 1.0)),
         trade_notional=float(sim.get("trade_notional", 100.0)),
         path_of=str(sim.get("path_of", key)),
+        min_24h_volume=low,
+        max_24h_volume=high,
     )
+
+
+def _volume_bound(key: str, sim: Mapping[str, Any], name: str) -> float | None:
+    raw = sim.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"sim.{key}.{name} must be a positive number, not {raw!r}")
+    return value

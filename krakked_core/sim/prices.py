@@ -241,6 +241,8 @@ class PriceModel:
         season = 1 + 0.5 * np.sin(2 * np.pi * np.arange(MINUTES_PER_DAY) / MINUTES_PER_DAY)
         rate = params.trades_per_minute * season * math.exp(gen.normal(0.0, 0.3))
         counts = np.minimum(gen.poisson(rate), MAX_TRADES_PER_MINUTE).astype(np.int64)
+        if params.min_24h_volume is not None:
+            counts = _a_trade_every_hour(counts)
         n = int(counts.sum())
         offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
         minute = np.repeat(np.arange(MINUTES_PER_DAY, dtype=np.int64), counts)
@@ -258,6 +260,7 @@ class PriceModel:
         mu = math.log(params.trade_notional) - 0.72
         notional = np.exp(gen.normal(mu, 1.2, n))
         units = np.maximum(np.rint(notional / price / float(pair.lot)), 1).astype(np.int64)
+        units = _units_in_volume_band(pair, minute, ticks, units)
         return DayTrades(
             day=day,
             t_ns=t_ns,
@@ -390,6 +393,46 @@ class PriceModel:
         path = self.day_trades(pair, day).log_path
         frac = within / minute_ns
         return math.exp(path[minute] + frac * (path[minute + 1] - path[minute]))
+
+
+# A 24 h window of whole minutes (Ticker's: 1,439 closed minutes and the running one) holds at
+# least 23 whole clock hours and touches at most 25: a floor of min/23 and a ceiling of max/25 on
+# every clock hour's volume keep every window in the pair's band, whatever the walk does.
+_HOURS = 24
+_WHOLE_HOURS_IN_WINDOW = 23
+_HOURS_TOUCHED_BY_WINDOW = 25
+_MARGIN = 1e-9  # float error of the hourly sums must not take a window just past a bound
+
+
+def _a_trade_every_hour(counts: IntArray) -> IntArray:
+    """Give each empty clock hour one trade, so a volume floor has a trade to scale."""
+    empty = np.flatnonzero(counts.reshape(_HOURS, -1).sum(axis=1) == 0)
+    counts = counts.copy()
+    counts[empty * (MINUTES_PER_DAY // _HOURS)] = 1
+    return counts
+
+
+def _units_in_volume_band(
+    pair: Pair, minute: IntArray, ticks: IntArray, units: IntArray
+) -> IntArray:
+    """Scale each clock hour's trade sizes into the pair's 24 h volume band (if it has one)."""
+    low, high = pair.params.min_24h_volume, pair.params.max_24h_volume
+    if low is None and high is None:
+        return units
+    hour = minute // (MINUTES_PER_DAY // _HOURS)
+    quote_per_tick_lot = float(pair.tick) * float(pair.lot)
+    volume = np.bincount(hour, weights=ticks * units, minlength=_HOURS) * quote_per_tick_lot
+    factor = np.ones(_HOURS)
+    if low is not None:
+        floor = low / _WHOLE_HOURS_IN_WINDOW * (1 + _MARGIN)
+        np.divide(floor, volume, out=factor, where=volume < floor)  # every hour has a trade
+    if high is not None:
+        ceiling = high / _HOURS_TOUCHED_BY_WINDOW * (1 - _MARGIN)
+        np.divide(ceiling, volume, out=factor, where=volume > ceiling)
+    scaled = units * factor[hour]
+    # Up rounds up and down rounds down, so rounding to whole lots never undoes the bound.
+    banded = np.where(factor[hour] > 1, np.ceil(scaled), np.maximum(np.floor(scaled), 1))
+    return np.where(factor[hour] == 1, units, banded).astype(np.int64)
 
 
 def _select(trades: DayTrades, index: IntArray) -> DayTrades:

@@ -3,15 +3,17 @@
     with SandboxExchange(SimSettings(seed=1, history_days=2, tier="none")) as sim:
         requests.get(f"{sim.rest_url}/0/public/Time")
 
-Tests and ``krakked sim`` both use it; it leaves no thread running once stopped.
+Tests and ``krakked sim`` both use it; it leaves no thread running once stopped. Its data is a
+function of its clock: pin one (``now=``, or a ``clock``) wherever the date matters.
 """
 
 import logging
 import threading
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from krakked_core.clock import Clock, SystemClock
+from krakked_core.clock import Clock, PinnedClock, SystemClock
 from krakked_core.sim.auth import ApiKey, KeyRegistry
 from krakked_core.sim.exchange import Exchange
 from krakked_core.sim.faults import FaultInjector, FaultProfile
@@ -38,11 +40,15 @@ class SandboxExchange:
         api_key: str | None = None,
         api_secret: str | None = None,
         step_seconds: float = STEP_SECONDS,
+        now: datetime | None = None,
     ) -> None:
         if (api_key is None) != (api_secret is None):
             raise ValueError("give both api_key and api_secret, or neither")
+        if now is not None and clock is not None:
+            raise ValueError("give a clock or a start time (now), not both")
         self.settings = settings or SimSettings()
-        self.clock: Clock = clock or SystemClock()
+        # ``now`` pins the start; the exchange then runs at real speed (trades, candles, matching).
+        self.clock: Clock = PinnedClock(now) if now is not None else clock or SystemClock()
         self.host = host
         self._requested_port = port
         self._step_seconds = step_seconds

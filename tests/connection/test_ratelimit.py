@@ -134,10 +134,14 @@ def test_kraken_said_rate_limited_then_counter_assumed_full(
     assert limiter.acquire("Balance") == pytest.approx(2.0)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["{not json", '{"counter": NaN, "updated": 0}', '{"counter": 1, "updated": NaN}'],
+)
 def test_damaged_state_file_then_assumed_full(
-    tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder
+    text: str, tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder
 ) -> None:
-    (tmp_path / "ratelimit.state").write_text("{not json")
+    (tmp_path / "ratelimit.state").write_text(text)
     limiter = _limiter(tmp_path, clock, sleeper)
 
     assert limiter.acquire("Balance") == pytest.approx(2.0)
@@ -276,3 +280,25 @@ def test_public_throttle_ignores_a_slot_more_than_a_few_intervals_ahead(
     throttle = _shared_throttle(tmp_path, clock, sleeper)
 
     assert throttle.acquire() == pytest.approx(1.0)
+
+
+def test_private_limiter_after_a_backward_clock_step_with_full_counter_waits_seconds_not_the_step(
+    tmp_path: Path,
+) -> None:
+    wall = _WallClock(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
+
+    def sleep(seconds: float) -> None:  # sleeping moves the wall clock, as real time would
+        wall.at += timedelta(seconds=seconds)
+
+    limiter = PrivateRateLimiter(tmp_path / "ratelimit.state", "intermediate", wall, sleep)
+    for _ in range(20):
+        limiter.acquire("Balance")
+
+    wall.at -= timedelta(hours=1)  # NTP steps the clock back an hour; the counter is full
+
+    assert limiter.acquire("Balance") == pytest.approx(2.0)  # one over 20 at 0.5/s, not 1 h
+    # Another process on the same state file sees the counter decaying from the step on.
+    other = PrivateRateLimiter(tmp_path / "ratelimit.state", "intermediate", wall, sleep)
+    wall.at += timedelta(seconds=10)
+    assert other.counter() == pytest.approx(15.0)
+    assert other.acquire("QueryOrders") == 0.0

@@ -1,12 +1,13 @@
 """End to end against the sandbox exchange: a person trades by hand, the books follow exactly."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from pydantic import SecretStr
 
-from krakked_core.clock import ManualClock, SystemClock
+from krakked_core.clock import ManualClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import KrakenRestClient, build_rest_client
 from krakked_core.connection.parsers.account import parse_balance
@@ -23,8 +24,9 @@ from krakked_core.sim import SandboxExchange, SimSettings
 
 @pytest.fixture
 def clock() -> ManualClock:
-    # At a minute's start, so everything the test does falls in one one-minute candle.
-    return ManualClock(SystemClock().now().replace(second=0, microsecond=0))
+    # A fixed date (the sandbox's market is a function of it), at a minute's start, so
+    # everything the test does falls in one one-minute candle.
+    return ManualClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture

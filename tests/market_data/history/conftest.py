@@ -2,7 +2,7 @@
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import Engine
 
-from krakked_core.clock import ManualClock, SystemClock
+from krakked_core.clock import ManualClock
 from krakked_core.config import AppConfig, load_config
 from krakked_core.connection import build_rest_client
 from krakked_core.market_data.api import MarketDataAPI
@@ -95,11 +95,22 @@ def store(tmp_path: Path, clock: ManualClock) -> OhlcStore:
 # --- the sandbox exchange -------------------------------------------------------------------
 
 
+# What the sandbox serves is a function of its clock: pinned, the tests see one market on any date.
+SANDBOX_START = datetime(2026, 3, 2, 12, 0, 30, tzinfo=UTC)
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxExchange]:
     """One sandbox exchange for the session: public market data only, so sharing is safe."""
-    with SandboxExchange(SimSettings(seed=1, history_days=2, tier="none")) as sim:
+    settings = SimSettings(seed=1, history_days=2, tier="none")
+    with SandboxExchange(settings, now=SANDBOX_START) as sim:
         yield sim
+
+
+@pytest.fixture
+def now(sandbox: SandboxExchange) -> Callable[[], int]:
+    """The sandbox's (and the API's) epoch seconds now."""
+    return lambda: int(sandbox.clock.now().timestamp())
 
 
 def write_config(paths: AppPaths, rest_url: str, **sections: dict[str, Any]) -> AppConfig:
@@ -117,9 +128,9 @@ def sandbox_config(app_paths: AppPaths, sandbox: SandboxExchange) -> AppConfig:
 
 
 @pytest.fixture
-def live_clock() -> ManualClock:
-    """The live store's clock: starts at the real now, moves when a test says so."""
-    return ManualClock(datetime.now(UTC))
+def live_clock(sandbox: SandboxExchange) -> ManualClock:
+    """The live store's clock: starts at the sandbox's now, moves when a test says so."""
+    return ManualClock(sandbox.clock.now())
 
 
 @pytest.fixture
@@ -133,9 +144,11 @@ def api(
     app_paths: AppPaths,
     sandbox_config: AppConfig,
     live_store: LiveStore,
+    sandbox: SandboxExchange,
 ) -> MarketDataAPI:
-    """The API against the sandbox (REST), the migrated app DB and a temp OHLC store."""
-    clock = SystemClock()
+    """The API against the sandbox (REST), the migrated app DB and a temp OHLC store, on the
+    sandbox's clock."""
+    clock = sandbox.clock
     return MarketDataAPI(
         engine=engine,
         client=build_rest_client(sandbox_config, app_paths, None, clock=clock),

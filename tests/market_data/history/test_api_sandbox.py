@@ -1,6 +1,6 @@
 """MarketDataAPI against the sandbox exchange (REST) and the app DB, on SQLite and PostgreSQL."""
 
-from datetime import UTC, datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -32,10 +32,6 @@ EXPECTED_UNIVERSE = [
 ]  # fmt: skip
 
 
-def _now() -> int:
-    return int(datetime.now(UTC).timestamp())
-
-
 def test_universe_from_the_sandbox_applies_every_filter(api: MarketDataAPI, engine: Engine) -> None:
     with pytest.raises(DataUnavailableError, match="no universe"):
         api.get_universe()
@@ -59,7 +55,9 @@ def test_universe_from_the_sandbox_applies_every_filter(api: MarketDataAPI, engi
         api.get_pair_metadata("BANDUSD")
 
 
-def test_tail_backfill_stores_closed_rest_bars_only(api: MarketDataAPI) -> None:
+def test_tail_backfill_stores_closed_rest_bars_only(
+    api: MarketDataAPI, now: Callable[[], int]
+) -> None:
     api.refresh_universe()
     report = api.backfill_ohlc("XBTUSD", "1h")
     assert report.sources == ("rest_ohlc",) and report.bars_written > 40
@@ -67,24 +65,26 @@ def test_tail_backfill_stores_closed_rest_bars_only(api: MarketDataAPI) -> None:
     assert len(bars) == 24
     assert [b.time for b in bars] == sorted({b.time for b in bars})
     assert all(b.time % HOUR == 0 for b in bars)
-    running_open = _now() // HOUR * HOUR
+    running_open = now() // HOUR * HOUR
     assert bars[-1].time == running_open - HOUR  # the newest closed bar, not the running one
     again = api.backfill_ohlc("XBTUSD", "1h", since=bars[0].time)
     assert again.sources == ("rest_ohlc",)
     assert api.get_ohlc("XBTUSD", "1h", 24) == bars  # idempotent: same bars, no duplicates
 
 
-def test_old_gaps_are_rebuilt_from_trades_and_recent_window_from_rest(api: MarketDataAPI) -> None:
+def test_old_gaps_are_rebuilt_from_trades_and_recent_window_from_rest(
+    api: MarketDataAPI, now: Callable[[], int]
+) -> None:
     api.refresh_universe()
-    since = _now() - 14 * HOUR  # 1m: REST reaches back only ~12 hours
+    since = now() - 14 * HOUR  # 1m: REST reaches back only ~12 hours
     report = api.backfill_ohlc("ETHUSD", "1m", since=since)
     assert report.sources == ("trades", "rest_ohlc")
     coverage = {c.source for c in api.store.coverage("ETHUSD", "1m")}
     assert coverage == {"trades", "rest_ohlc"}
     bars = api.get_ohlc_since("ETHUSD", "1m", since)
-    assert bars[0].time < _now() - 12 * HOUR
+    assert bars[0].time < now() - 12 * HOUR
     assert [b.time for b in bars] == sorted({b.time for b in bars})
-    assert api.store.uncovered("ETHUSD", "1m", since // 60 * 60, _now() // 60 * 60 - 60) == []
+    assert api.store.uncovered("ETHUSD", "1m", since // 60 * 60, now() // 60 * 60 - 60) == []
 
 
 def test_bars_rebuilt_from_sandbox_trades_match_its_ohlc(
@@ -113,7 +113,9 @@ def test_bars_rebuilt_from_sandbox_trades_match_its_ohlc(
         assert mine.vwap == pytest.approx(bar.vwap, rel=1e-4)
 
 
-def test_get_ohlc_errors_are_the_documented_ones(api: MarketDataAPI) -> None:
+def test_get_ohlc_errors_are_the_documented_ones(
+    api: MarketDataAPI, now: Callable[[], int]
+) -> None:
     api.refresh_universe()
     api.backfill_ohlc("SOLUSD", "1h")
     with pytest.raises(UnknownPairError):
@@ -122,14 +124,16 @@ def test_get_ohlc_errors_are_the_documented_ones(api: MarketDataAPI) -> None:
         api.get_ohlc("SOLUSD", "1h", 10_000)
     with pytest.raises(ValueError, match="timeframe"):
         api.get_ohlc("SOLUSD", "2h", 5)
-    assert api.get_ohlc_since("SOLUSD", "1h", _now() + HOUR) == []
+    assert api.get_ohlc_since("SOLUSD", "1h", now() + HOUR) == []
 
 
 def test_get_ohlc_joins_bars_the_sidecar_published_after_the_store(
-    api: MarketDataAPI, live_store: LiveStore
+    api: MarketDataAPI,
+    live_store: LiveStore,
+    now: Callable[[], int],
 ) -> None:
     api.refresh_universe()
-    last_closed = _now() // HOUR * HOUR - HOUR
+    last_closed = now() // HOUR * HOUR - HOUR
     api.backfill_ohlc("XBTUSD", "1h", until=last_closed)  # the store lags one closed bar
     stored = api.get_ohlc("XBTUSD", "1h", 3)
     assert stored[-1].time == last_closed - HOUR
@@ -149,10 +153,12 @@ def test_get_ohlc_joins_bars_the_sidecar_published_after_the_store(
 
 
 def test_get_ohlc_never_joins_live_bars_across_a_hole(
-    api: MarketDataAPI, live_store: LiveStore
+    api: MarketDataAPI,
+    live_store: LiveStore,
+    now: Callable[[], int],
 ) -> None:
     api.refresh_universe()
-    last_closed = _now() // HOUR * HOUR - HOUR
+    last_closed = now() // HOUR * HOUR - HOUR
     api.backfill_ohlc("XBTUSD", "1h", until=last_closed - 9 * HOUR)  # stored up to -10 h
     stored = api.get_ohlc("XBTUSD", "1h", 5)
     assert stored[-1].time == last_closed - 10 * HOUR
@@ -197,11 +203,13 @@ def test_live_prices_come_from_the_sidecar_and_go_stale(
         api.get_best_bid_ask("XBTUSD")
 
 
-def test_live_candle_and_status_are_the_sidecars(api: MarketDataAPI, live_store: LiveStore) -> None:
+def test_live_candle_and_status_are_the_sidecars(
+    api: MarketDataAPI, live_store: LiveStore, now: Callable[[], int]
+) -> None:
     with pytest.raises(DataUnavailableError):
         api.get_live_ohlc("XBTUSD", "1m")
     running = Bar(
-        time=_now() // 60 * 60, open=1, high=2, low=1, close=2, vwap=1.5, volume=1, count=1
+        time=now() // 60 * 60, open=1, high=2, low=1, close=2, vwap=1.5, volume=1, count=1
     )
     live_store.publish(running_bars=[("XBTUSD", "1m", running)])
     assert api.get_live_ohlc("XBTUSD", "1m") == running

@@ -1,7 +1,7 @@
 """Kraken OHLCVT archive import (folder and zip), and backfill skipping what it covers."""
 
 import zipfile
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,11 +54,10 @@ def test_zip_import_with_pair_filter_is_idempotent(tmp_path: Path, store: OhlcSt
 
 
 def test_backfill_skips_trades_where_the_archive_reaches(
-    tmp_path: Path, api: MarketDataAPI
+    tmp_path: Path, api: MarketDataAPI, now: Callable[[], int]
 ) -> None:
     api.refresh_universe()
-    now = int(datetime.now(UTC).timestamp())
-    start = now // 60 * 60 - 13 * HOUR  # 1m: older than REST's 12-hour window
+    start = now() // 60 * 60 - 13 * HOUR  # 1m: older than REST's 12-hour window
     lines = [f"{start + i * 60},1,1,1,1,0.1,1" for i in range(2 * 60)]
     folder = tmp_path / "archive"
     folder.mkdir()

@@ -1,16 +1,27 @@
 """`krakked universe | backfill | import-ohlcvt | ohlc` against the sandbox exchange."""
 
 import json
+from collections.abc import Iterator
 
+import pytest
 from typer.testing import CliRunner
 
 from krakked_core.cli import app
 from krakked_core.config import AppConfig
 from krakked_core.db import make_engine, upgrade
 from krakked_core.paths import AppPaths
+from krakked_core.sim import SandboxExchange, SimSettings
 from tests.market_data.history.conftest import MARCH_1
 
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxExchange]:
+    """On the machine's clock, as the commands are: a pinned sandbox would look hours stale to
+    them. What these tests read holds on any date (liquid pairs are liquid by construction)."""
+    with SandboxExchange(SimSettings(seed=1, history_days=2, tier="none")) as sim:
+        yield sim
 
 
 def _upgrade(config: AppConfig, paths: AppPaths) -> None:

@@ -1,8 +1,10 @@
 """Live-data fixtures: a running sandbox exchange and config pointing at it (short timeouts)."""
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -84,3 +86,23 @@ async def async_wait_until(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what or condition}")
         await asyncio.sleep(0.05)
+
+
+# The sandbox server's thread pool: its workers belong to the (module-wide) sandbox, which ends
+# them when it stops.
+_SERVER_POOL_THREAD = "AnyIO worker thread"
+
+
+@contextmanager
+def no_thread_left(timeout: float = 15.0) -> Iterator[None]:
+    """On leaving, wait for the threads started inside to end; fail naming any still running.
+
+    A thread still running when pytest closes its capture logs "--- Logging error ---".
+    """
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + timeout
+    while left := [t for t in set(threading.enumerate()) - before if t.name != _SERVER_POOL_THREAD]:
+        if time.monotonic() > deadline:
+            pytest.fail(f"threads still running {timeout} s after the test: {left}")
+        time.sleep(0.05)

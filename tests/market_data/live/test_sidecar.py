@@ -33,7 +33,7 @@ from krakked_core.model.pairs import PairMetadata
 from krakked_core.paths import AppPaths
 from krakked_core.sidecar import Sidecar, fallback_rest_client, run_sidecar, stored_universe
 from krakked_core.sim import FaultProfile
-from tests.market_data.live.conftest import FAST_WS, wait_until
+from tests.market_data.live.conftest import FAST_WS, no_thread_left, wait_until
 
 PAIRS = ("XBTUSD", "XDGUSD")
 TOLERANCE = FAST_WS["stale_tolerance_seconds"]
@@ -45,16 +45,18 @@ def _faults(**kwargs: Any) -> FaultProfile:
 
 @contextmanager
 def sidecar_thread(sidecar: Sidecar, *, stop_within: float = 10) -> Iterator[threading.Thread]:
-    """Run the sidecar in a thread; on leaving, stop it and require it to end in time."""
-    stop = threading.Event()
-    thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
-    thread.start()
-    try:
-        yield thread
-    finally:
-        stop.set()
-        thread.join(stop_within)
-    assert not thread.is_alive(), f"the sidecar did not stop within {stop_within} s"
+    """Run the sidecar in a thread; on leaving, stop it and require it to end in time, then wait
+    for the REST calls it abandoned in flight (daemon threads) to end too."""
+    with no_thread_left():
+        stop = threading.Event()
+        thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
+        thread.start()
+        try:
+            yield thread
+        finally:
+            stop.set()
+            thread.join(stop_within)
+        assert not thread.is_alive(), f"the sidecar did not stop within {stop_within} s"
 
 
 def test_sidecar_with_ws_drops_keeps_data_fresh_and_never_serves_stale_as_fresh(
@@ -338,6 +340,8 @@ def test_sidecar_stops_promptly_with_a_rest_call_in_flight_and_flushes_the_last_
         wait_until(lambda: _has_ticker(reader, "XBTUSD"), what="first published ticker")
         assert reader.data_status().ws_connected
         assert sidecar.client.rest_ok is False  # the probe has not answered: still in flight
+        # Healthy again, so the abandoned probe's retries end (the one held stays in flight).
+        sim.set_faults(FaultProfile())
     assert not reader.data_status().ws_connected  # the last batch was flushed
 
 

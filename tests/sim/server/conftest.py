@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from krakked_core.clock import Clock, ManualClock
+from krakked_core.clock import Clock, ManualClock, PinnedClock
 from krakked_core.sim import FaultProfile, SandboxExchange, SimSettings
 from tests.sim.server.raw_kraken import RawKraken
 
@@ -17,7 +17,7 @@ MakeSandbox = Callable[..., SandboxExchange]
 @pytest.fixture(scope="module")
 def shared_sim() -> Iterator[SandboxExchange]:
     """One healthy sandbox for the tests that only read (module-wide: it is not cheap)."""
-    with SandboxExchange(SimSettings(seed=1, history_days=2, tier="none")) as sim:
+    with SandboxExchange(SimSettings(seed=1, history_days=2, tier="none"), now=START) as sim:
         yield sim
 
 
@@ -28,7 +28,8 @@ def kraken(shared_sim: SandboxExchange) -> RawKraken:
 
 @pytest.fixture
 def make_sandbox() -> Iterator[MakeSandbox]:
-    """Start sandboxes for one test (stopped afterwards): tier, faults, clock as given."""
+    """Start sandboxes for one test (stopped afterwards): tier, faults, clock as given (else
+    pinned to START, so what they serve never depends on the date)."""
     started: list[SandboxExchange] = []
 
     def make(
@@ -39,7 +40,7 @@ def make_sandbox() -> Iterator[MakeSandbox]:
         seed: int = 1,
     ) -> SandboxExchange:
         settings = SimSettings(seed=seed, history_days=2, tier=tier)
-        sim = SandboxExchange(settings, clock=clock, faults=faults).start()
+        sim = SandboxExchange(settings, clock=clock or PinnedClock(START), faults=faults).start()
         started.append(sim)
         return sim
 

@@ -183,3 +183,18 @@ def test_export_archive_when_run_then_headerless_ohlcvt_csvs(tmp_path: Path) -> 
     first_row = files[0].read_text().splitlines()[0].split(",")
     assert len(first_row) == 7  # timestamp,open,high,low,close,volume,trades
     assert int(first_row[0]) > 0
+
+
+@pytest.mark.parametrize("now", ["2025-05-01T12:00:00Z", "1746100800"])
+def test_sim_when_now_given_then_its_clock_starts_there(
+    now: str, app_paths: AppPaths, started: list[SimProcess]
+) -> None:
+    process = SimProcess("--tier", "none", "--now", now)
+    started.append(process)
+    kraken = RawKraken(process.announced["rest_url"], "", "")
+
+    served = kraken.public("Time")["result"]["unixtime"]
+    code, _, err = process.terminate()
+
+    assert 0 <= served - 1_746_100_800 < 60  # 2025-05-01 12:00 UTC, then running on
+    assert code == 0, err

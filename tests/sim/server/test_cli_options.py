@@ -1,11 +1,12 @@
 """`krakked sim` options refused before anything is served: a clear message, never a traceback."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from krakked_core.cli.sim_cmd import parse_balances, sim_app
+from krakked_core.cli.sim_cmd import parse_balances, parse_now, sim_app
 
 NOT_BASE64 = "not-base64-secret!!"
 
@@ -64,3 +65,24 @@ def test_sim_help_when_shown_then_documents_control_routes_and_save_interval() -
         assert route in result.output
     assert "--replay" in result.output and "--balance" in result.output
     assert "once a second" in result.output
+
+
+def test_sim_when_now_not_a_time_then_config_error_naming_the_option() -> None:
+    code, output, exception = run_sim("--now", "yesterday")
+
+    assert isinstance(exception, SystemExit) and code == 1
+    assert "configuration error" in output and "--now takes an ISO 8601 time" in output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-05-01T12:00:00Z", datetime(2025, 5, 1, 12, tzinfo=UTC)),
+        ("2025-05-01T14:00:00+02:00", datetime(2025, 5, 1, 12, tzinfo=UTC)),
+        ("2025-05-01 12:00", datetime(2025, 5, 1, 12, tzinfo=UTC)),  # no offset: UTC
+        ("1746100800", datetime(2025, 5, 1, 12, tzinfo=UTC)),
+        ("1746100800.5", datetime(2025, 5, 1, 12, 0, 0, 500_000, tzinfo=UTC)),
+    ],
+)
+def test_parse_now_when_iso_or_epoch_then_that_utc_instant(text: str, expected: datetime) -> None:
+    assert parse_now(text) == expected

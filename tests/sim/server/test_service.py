@@ -5,6 +5,7 @@ import socket
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from krakked_core.clock import ManualClock
 from krakked_core.sim import SandboxExchange, SimSettings
-from tests.sim.server.conftest import MakeSandbox, client_for
+from tests.sim.server.conftest import START, MakeSandbox, client_for
 from tests.sim.server.test_rest import resting_buy
 
 
@@ -96,7 +97,7 @@ def test_state_file_when_running_then_flushed_within_about_a_second_and_on_stop(
     path = tmp_path / "state.json"
     settings = SimSettings(seed=2, history_days=1, tier="none", state_file=path)
     buy = {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01"}
-    sim = SandboxExchange(settings).start()
+    sim = SandboxExchange(settings, now=START).start()  # XBT far above the bids on that date
     try:
         first = sim.exchange.private("AddOrder", {**buy, "price": "50000"})["txid"][0]
         second = sim.exchange.private("AddOrder", {**buy, "price": "50001"})["txid"][0]
@@ -111,3 +112,22 @@ def test_state_file_when_running_then_flushed_within_about_a_second_and_on_stop(
         sim.stop()  # flushes the third at once, whatever the debounce says
 
     assert _saved_open_orders(path) == {first, second, third}
+
+
+def test_sandbox_when_pinned_with_now_then_serves_that_date_and_runs_on() -> None:
+    start = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+
+    with SandboxExchange(SimSettings(seed=2, history_days=1, tier="none"), now=start) as sim:
+        served = client_for(sim).public("Time")["result"]["unixtime"]
+        ohlc = client_for(sim).public("OHLC", pair="XBTUSD", interval=60)["result"]
+
+    assert 0 <= served - start.timestamp() < 60
+    last = ohlc["last"]
+    assert last == int(start.timestamp()) - 3600  # the newest closed bar is the pinned hour's
+
+
+def test_sandbox_when_given_clock_and_now_then_refused() -> None:
+    start = datetime(2025, 5, 1, tzinfo=UTC)
+
+    with pytest.raises(ValueError, match="not both"):
+        SandboxExchange(now=start, clock=ManualClock(start))

@@ -1,0 +1,90 @@
+"""`krakked cycle --timeframe 1h [--at ISO] [--json]`: one decision cycle now, printed."""
+
+from datetime import UTC, datetime
+
+import typer
+
+from krakked_core.cli.common import EXIT_ERROR, Runtime, exit_on_error, print_json, runtime
+from krakked_core.db import check_schema
+from krakked_core.errors import NoCredentialsError
+from krakked_core.model.market import TIMEFRAME_SECONDS, Timeframe
+from krakked_core.secrets import Credentials, load_credentials
+from krakked_core.strategy.cycle import compose_engine, run_decision_cycle
+from krakked_core.strategy.decision_views import plan_json
+from krakked_core.strategy.engine import StrategyRiskEngine
+
+
+def engine_for(rt: Runtime, credentials: Credentials | None = None) -> StrategyRiskEngine:
+    """The engine on the app DB (DatabaseVersionError says to run `krakked db upgrade`)."""
+    check_schema(rt.engine)
+    return compose_engine(rt.config, rt.paths, rt.engine, credentials)
+
+
+def cycle_cmd(
+    timeframe: str = typer.Option(..., "--timeframe", help="The candle: 1m, 5m, 15m, 1h, 4h, 1d."),
+    at: str | None = typer.Option(
+        None, "--at", help="Decide on the candle closed at this ISO time (default: now)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (money as decimal strings)."),
+) -> None:
+    """Run one decision cycle (the one the candle-close sensor starts) and store its plan."""
+    if timeframe not in TIMEFRAME_SECONDS:
+        typer.echo(
+            f"--timeframe: {timeframe!r} is not one of {', '.join(TIMEFRAME_SECONDS)}", err=True
+        )
+        raise typer.Exit(EXIT_ERROR)
+    when = _parse_at(at)
+    rt = runtime()
+    with exit_on_error():
+        engine = engine_for(rt, _credentials(rt))
+        tf: Timeframe = timeframe  # type: ignore[assignment]  # checked above
+        plan = run_decision_cycle(engine, tf, when)
+    data = plan_json(plan)
+    if as_json:
+        print_json(data)
+        return
+    typer.echo(
+        f"plan {plan.plan_id} {plan.timeframe} @ {data['generated_at']}: "
+        f"{len(plan.intents)} intents, {len(plan.actions)} actions, {plan.blocked_count} blocked"
+    )
+    for action in data["actions"]:
+        state = "BLOCKED" if action["blocked"] else ("clamped" if action["clamped"] else "ok")
+        typer.echo(
+            f"  {action['pair']:10} {action['action_type']:8} → {action['target_base_size']} "
+            f"(${action['target_notional_usd']}) [{state}] {action['reason']}"
+        )
+    for note in plan.metadata.get("notes", ()):
+        typer.echo(f"  note: {note}")
+
+
+def _parse_at(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"--at: {text!r} is not an ISO 8601 time", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    if when.tzinfo is None:
+        typer.echo(f"--at: {text!r} needs a timezone (e.g. 2026-03-02T14:00Z)", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    if when > datetime.now(UTC):
+        typer.echo(f"--at: {text!r} is in the future: no candle has closed then yet", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    return when.astimezone(UTC)
+
+
+def _credentials(rt: Runtime) -> Credentials | None:
+    try:
+        return load_credentials(
+            rt.paths, password_prompt=lambda: typer.prompt("Master password", hide_input=True)
+        )
+    except NoCredentialsError:
+        typer.echo(
+            "no API credentials: the portfolio cannot sync, nothing will be opened", err=True
+        )
+        return None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("cycle")(cycle_cmd)

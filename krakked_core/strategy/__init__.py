@@ -1,0 +1,1 @@
+"""Strategies, their registry and universes, the runner, and the decision-cycle engine."""
