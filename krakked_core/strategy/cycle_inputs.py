@@ -18,7 +18,7 @@ from krakked_core.errors import DataError
 from krakked_core.model.decisions import StrategyIntent
 from krakked_core.model.market import Bar, DataStatus, Timeframe
 from krakked_core.model.pairs import PairMetadata
-from krakked_core.portfolio.models import MANUAL, EquityView, PortfolioSnapshot, Position
+from krakked_core.portfolio.models import MANUAL, EquityView, Position
 from krakked_core.risk.context import DRAWDOWN_WINDOW, PositionExposure, RiskContext
 from krakked_core.strategy.base import HeldPosition
 from krakked_core.strategy.runner import StrategyRunner
@@ -103,7 +103,7 @@ def read_world(
         equity=equity,
         positions=tuple(portfolio.get_positions()),
         data_status=status,
-        history=tuple((s.timestamp, s.equity_base) for s in snapshots if _complete(s)),
+        history=tuple((s.timestamp, s.equity_base) for s in snapshots if s.complete),
         kill_switch_manual=kill.active,
         kill_switch_reason=kill.reason,
         universes=markets.universes,
@@ -169,11 +169,6 @@ def risk_context(
 def _min_liquidity(config: AppConfig) -> Decimal:
     floor = config.risk.min_liquidity_24h_usd
     return Decimal(str(config.universe.min_24h_volume_usd if floor is None else floor))
-
-
-def _complete(snapshot: PortfolioSnapshot) -> bool:
-    # A snapshot with an unpriced holding understates equity: as drawdown it would read as a crash.
-    return all(not v.unvalued for v in snapshot.asset_valuations)
 
 
 def _exposure(position: Position) -> PositionExposure:
