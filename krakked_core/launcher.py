@@ -186,16 +186,15 @@ class Supervisor:
     def stop(self, *names: str) -> None:
         """Stop the named components (all, newest first, without names); none is left behind.
 
-        SIGTERM each process group, wait for each group to empty, SIGKILL what remains. Waiting
+        SIGTERM a process group, wait for it to empty, SIGKILL what remains, then the next. Waiting
         for the direct child is not enough: a Dagster code server exits before the run workers
         it started, which share its process group.
         """
         chosen = [r for r in reversed(self._running) if not names or r.component.name in names]
+        # One at a time: a consumer (the sidecar) stops before what it reads (the sandbox) goes.
         for running in chosen:
             _signal_group(running.process, signal.SIGTERM)
-        deadline = time.monotonic() + self._grace
-        for running in chosen:
-            if not _wait_group(running.process, deadline):
+            if not _wait_group(running.process, time.monotonic() + self._grace):
                 log.warning("%s did not stop in time; killing it", running.component.name)
                 _signal_group(running.process, signal.SIGKILL)
                 _wait_group(running.process, time.monotonic() + 5)

@@ -8,7 +8,6 @@ gone or whose sandbox no longer accepts connections (a crashed run) is stale and
 
 import logging
 import os
-import socket
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from krakked_core.errors import ConfigError
 from krakked_core.files import write_private_file
+from krakked_core.loopback import accepts_connections
 from krakked_core.paths import AppPaths
 
 logger = logging.getLogger(__name__)
@@ -102,11 +102,7 @@ def _accepts_connections(url: str) -> bool:
     parts = urlsplit(url)
     if parts.hostname is None or parts.port is None:
         return False
-    try:
-        with socket.create_connection((parts.hostname, parts.port), _CONNECT_TIMEOUT_SECONDS):
-            return True
-    except OSError:
-        return False
+    return accepts_connections(parts.hostname, parts.port, _CONNECT_TIMEOUT_SECONDS)
 
 
 def started_now(rest_url: str, ws_url: str, now: datetime) -> ActiveVenue:

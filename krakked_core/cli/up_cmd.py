@@ -16,6 +16,7 @@ from krakked_core.dagster_home import prepare_dagster_home
 from krakked_core.db import upgrade
 from krakked_core.launcher import Component, LaunchError, Supervisor, krakked_argv
 from krakked_core.log import SECRET_SCRUBBER
+from krakked_core.loopback import HOST, free_port
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.venue import active_venue, clear_active_venue, record_active_venue, started_now
 
@@ -39,7 +40,7 @@ def up(
     rt = runtime()
     router = OutputRouter(rt.paths.log_dir, sys.stderr)
     supervisor = Supervisor(router=router)
-    ui = DagsterApi(f"http://{dagster.HOST}:{dagster_port}")
+    ui = DagsterApi(f"http://{HOST}:{dagster_port}")
     stop_requested = False
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -111,13 +112,14 @@ def _start_rest(
     supervisor.run_once(Component("universe", krakked_argv("universe", "--refresh")))
     supervisor.start(Component("sidecar", krakked_argv("sidecar")))
     home = prepare_dagster_home(rt.paths)
-    code_port = dagster.free_port()
+    code_port = free_port()
     supervisor.start(dagster.code_server(home, code_port))
     supervisor.wait_until_ready(
-        dagster.CODE_SERVER, lambda: dagster.accepts_connections(code_port), timeout
+        dagster.CODE_SERVER, lambda: dagster.code_server_not_ready_because(code_port), timeout
     )
-    supervisor.start(dagster.daemon(home, code_port))
-    supervisor.start(dagster.webserver(home, code_port, ui_port))
+    workspace = dagster.write_workspace(home, code_port)
+    supervisor.start(dagster.daemon(home, workspace))
+    supervisor.start(dagster.webserver(home, workspace, ui_port))
     live = LiveStore(rt.engine, SystemClock(), rt.config.market_data.ws.stale_tolerance_seconds)
     supervisor.wait_until_ready(
         "sidecar",
