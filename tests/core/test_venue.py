@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from krakked_core.cli import app
 from krakked_core.clock import ManualClock
 from krakked_core.config import DEFAULTS_SOURCE, ENV_SOURCE, load_effective_config
-from krakked_core.db import make_engine, upgrade
 from krakked_core.errors import ConfigError
 from krakked_core.loopback import free_port
 from krakked_core.paths import AppPaths
@@ -158,11 +158,11 @@ def test_config_show_states_where_the_exchange_urls_came_from(
     assert "exchange URLs from the running sandbox demo" in result.stderr
 
 
-def krakked(*args: str) -> subprocess.CompletedProcess[str]:
+def krakked(*args: str, db_url: str | None = None) -> subprocess.CompletedProcess[str]:
     """A command typed in another terminal: its own process, the same data dir."""
     return subprocess.run(
         [sys.executable, "-m", "krakked_core.cli", *args],
-        env=os.environ.copy(),
+        env={**os.environ, **({"KRAKKED_DB__URL": db_url} if db_url else {})},
         capture_output=True,
         text=True,
         timeout=120,
@@ -171,13 +171,14 @@ def krakked(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_universe_and_backfill_from_another_terminal_reach_the_running_sandbox(
-    app_paths: AppPaths, sandbox: SandboxExchange
+    app_paths: AppPaths, sandbox: SandboxExchange, engine: Engine, db_url: str
 ) -> None:
-    upgrade(make_engine(f"sqlite:///{app_paths.default_db_file}"))
     record_active_venue(app_paths, venue_of(sandbox))
 
-    universe = krakked("universe", "--refresh", "--json")
-    backfill = krakked("backfill", "--pair", "XBTUSD", "--timeframe", "1h", "--since", "2026-01-09")
+    universe = krakked("universe", "--refresh", "--json", db_url=db_url)
+    backfill = krakked(
+        "backfill", "--pair", "XBTUSD", "--timeframe", "1h", "--since", "2026-01-09", db_url=db_url
+    )
 
     assert universe.returncode == 0, universe.stderr
     assert "XBTUSD" in [pair["canonical"] for pair in json.loads(universe.stdout)]
@@ -185,3 +186,16 @@ def test_universe_and_backfill_from_another_terminal_reach_the_running_sandbox(
     assert backfill.stdout.startswith("XBTUSD 1h: ")
     assert "rest_ohlc" in backfill.stdout
     assert list(app_paths.default_ohlc_dir.rglob("*.parquet"))
+
+
+def test_up_while_a_demo_runs_on_the_data_dir_refuses_to_start(
+    app_paths: AppPaths, sandbox: SandboxExchange
+) -> None:
+    record_active_venue(app_paths, venue_of(sandbox))
+
+    done = krakked("up", "--sim")
+
+    assert done.returncode == 1
+    assert f"pid {os.getpid()}" in done.stderr
+    assert "already uses this data dir" in done.stderr
+    assert not app_paths.log_dir.exists()  # refused before starting anything
