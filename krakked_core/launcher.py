@@ -128,11 +128,13 @@ class Supervisor:
         try:
             code = running.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _signal_group(running.process, signal.SIGKILL)
-            running.process.wait()
             raise LaunchError(
                 f"{component.name} did not finish within {timeout:.0f} s" + running.where_to_look()
             ) from None
+        finally:  # timed out, or interrupted by a signal: never leave it running
+            if running.process.poll() is None:
+                _signal_group(running.process, signal.SIGKILL)
+                running.process.wait()
         if code != 0:
             raise LaunchError(
                 f"{component.name} failed with exit code {code}" + running.where_to_look()

@@ -42,10 +42,13 @@ def up(
     supervisor = Supervisor(router=router)
     ui = DagsterApi(f"http://{HOST}:{dagster_port}")
     stop_requested = False
+    starting = True
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         nonlocal stop_requested
         stop_requested = True
+        if starting:  # a start-up wait can last minutes: end it now, then stop what runs
+            raise LaunchError(f"{signal.Signals(signum).name} during start-up: stopping")
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
@@ -56,6 +59,7 @@ def up(
             if sim:
                 _start_sandbox(rt, supervisor, seed, ready_timeout)
             _start_rest(rt, supervisor, ui, dagster_port, ready_timeout)
+            starting = False
             typer.echo(f"Krakked is up. Dagster UI: {ui.base_url}; Ctrl-C stops all.", err=True)
             exited = supervisor.wait(lambda: stop_requested)
             if exited is not None:
@@ -65,6 +69,7 @@ def up(
                     + "; stopping everything"
                 )
     finally:
+        starting = False  # a second signal must not interrupt the shutdown itself
         _stop_all(rt, supervisor, ui)
         router.join()
 

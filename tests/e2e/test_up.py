@@ -203,3 +203,27 @@ def test_up_when_a_process_cannot_start_names_it_and_leaves_nothing_running(
     assert "Krakked is up" not in shown
     assert str(app_paths.log_dir / "dagster-webserver.log") in shown
     assert not app_paths.active_venue_file.exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to find the children")
+def test_up_interrupted_during_start_up_stops_what_it_started(
+    app_paths: AppPaths, tmp_path: Path
+) -> None:
+    terminal = tmp_path / "terminal.txt"
+    up = start_up(free_port(), terminal)
+    try:
+        wait_for(lambda: "Sandbox exchange:" in terminal.read_text(), 120, "sandbox started", up)
+        children = descendants(up.pid)
+
+        up.send_signal(signal.SIGINT)
+
+        code = up.wait(timeout=120)
+        time.sleep(1)
+        assert [pid for pid in children if alive(pid)] == []
+    finally:
+        kill_everything(up)
+    shown = terminal.read_text()
+    assert code == 1, shown
+    assert "SIGINT during start-up" in shown
+    assert "Krakked is up" not in shown
+    assert not app_paths.active_venue_file.exists()
