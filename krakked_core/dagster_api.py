@@ -6,7 +6,6 @@ cancel in-flight runs so they end CANCELED rather than FAILURE.
 """
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -76,15 +75,13 @@ class DagsterApi:
         if run_ids:
             self._query(_TERMINATE, {"runIds": run_ids})
 
-    def cancel_in_flight_runs(
-        self, timeout_seconds: float, sleep: Callable[[float], None] = time.sleep
-    ) -> list[str]:
+    def cancel_in_flight_runs(self, timeout_seconds: float) -> list[str]:
         """Cancel every run in flight; wait until they ended; return the ids still running."""
         deadline = time.monotonic() + timeout_seconds
         running = self.in_flight_runs()
         self.cancel_runs(running)
         while running and time.monotonic() < deadline:
-            sleep(0.5)
+            time.sleep(0.5)
             running = self.in_flight_runs()
         return running
 
