@@ -1,6 +1,6 @@
 """Where `krakked up`'s children write: everything to a log file, state changes to the terminal.
 
-Each child's output goes whole (secrets scrubbed) to ``<data dir>/logs/<component>.log``; the
+Each child's output goes whole (secrets scrubbed, colour codes removed) to ``<data dir>/logs/<component>.log``; the
 previous run's file is kept as ``<component>.log.1``. The terminal gets only what an operator
 must see: warnings and errors of Krakked's JSON log lines and Dagster's own error lines. Info
 lines (heartbeats, every reconnect, every tick) and Dagster's Beta/Preview/Supersession
@@ -21,11 +21,12 @@ _SHOWN_LEVELS = frozenset({"warning", "error", "critical", "exception"})
 _DAGSTER_LINE = re.compile(r" - (?P<logger>[\w.]+) - (?P<level>[A-Z]+) - (?P<message>.*)$")
 _DAGSTER_SHOWN = frozenset({"ERROR", "CRITICAL"})
 _DAGSTER_NOISE = re.compile(r"(Beta|Preview|Supersession|Deprecation)Warning")
+_ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")  # Dagster colours its own lines even into a pipe
 
 
 def terminal_line(component: str, line: str) -> str | None:
     """The line to show on the terminal for one line a child wrote, or None to keep it quiet."""
-    text = line.rstrip("\n")
+    text = plain_text(line).rstrip("\n")
     if not text.strip() or _DAGSTER_NOISE.search(text):
         return None
     try:
@@ -41,6 +42,11 @@ def terminal_line(component: str, line: str) -> str | None:
     if match and match["level"] in _DAGSTER_SHOWN:
         return f"{component}: {match['level'].lower()}: {match['message']}"
     return None
+
+
+def plain_text(line: str) -> str:
+    """``line`` without terminal colour codes and with every registered secret redacted."""
+    return SECRET_SCRUBBER.scrub(_ANSI_COLOUR.sub("", line))
 
 
 def log_file(log_dir: Path, component: str) -> Path:
@@ -78,7 +84,7 @@ class OutputRouter:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             for raw in stream:
-                line = SECRET_SCRUBBER.scrub(raw)
+                line = plain_text(raw)
                 out.write(line)
                 out.flush()
                 shown = terminal_line(component, line)

@@ -26,6 +26,8 @@ def json_line(level: str, event: str) -> str:
         "  return fn(*args)",
         "2026-12-03 18:00:00 +0000 - dagster - WARNING - PreviewWarning: AutomationCondition",
         "",
+        "\x1b[32m2026-12-03 18:36:19 +0000\x1b[0m - dagster - \x1b[34mWARNING\x1b[0m - "
+        "/x/decorator_utils.py:232: BetaWarning: Parameter `backfill_policy` is in beta",
     ],
 )
 def test_heartbeats_info_and_dagster_warnings_stay_off_the_terminal(line: str) -> None:
@@ -35,6 +37,7 @@ def test_heartbeats_info_and_dagster_warnings_stay_off_the_terminal(line: str) -
 def test_warnings_errors_and_dagster_errors_reach_the_terminal() -> None:
     warning = json_line("warning", "no data on 2 channel(s): REST fallback on")
     failure = "2026-12-03 18:00:00 +0000 - dagster - ERROR - ohlc_1m_tail_job - RUN_FAILURE - x"
+    coloured = "\x1b[32m2026-12-03 18:00:00 +0000\x1b[0m - dagster - \x1b[31mERROR\x1b[0m - lost"
 
     assert terminal_line("sidecar", warning) == (
         "sidecar: warning: no data on 2 channel(s): REST fallback on"
@@ -42,6 +45,7 @@ def test_warnings_errors_and_dagster_errors_reach_the_terminal() -> None:
     assert terminal_line("dagster-daemon", failure) == (
         "dagster-daemon: error: ohlc_1m_tail_job - RUN_FAILURE - x"
     )
+    assert terminal_line("dagster-code-server", coloured) == "dagster-code-server: error: lost"
 
 
 def test_router_writes_every_line_scrubbed_to_the_file_and_few_to_the_terminal(
