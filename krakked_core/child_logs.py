@@ -2,9 +2,9 @@
 
 Each child's output goes whole (secrets scrubbed, colour codes removed) to
 ``<data dir>/logs/<component>.log``; the previous run's file is kept as ``<component>.log.1``.
-The terminal gets only what an operator must see: warnings and errors of Krakked's JSON log lines and Dagster's own error lines. Info
-lines (heartbeats, every reconnect, every tick) and Dagster's Beta/Preview/Supersession
-warnings stay in the file.
+The terminal gets only what an operator must see: warnings and errors of Krakked's JSON log
+lines and Dagster's own error lines. Info lines (heartbeats, every reconnect, every tick) and
+Dagster's Beta/Preview/Supersession warnings stay in the file.
 """
 
 import json
