@@ -3,8 +3,9 @@
 Each child's output goes whole (secrets scrubbed, colour codes removed) to
 ``<data dir>/logs/<component>.log``; the previous run's file is kept as ``<component>.log.1``.
 The terminal gets only what an operator must see: warnings and errors of Krakked's JSON log
-lines and Dagster's own error lines. Info lines (heartbeats, every reconnect, every tick) and
-Dagster's Beta/Preview/Supersession warnings stay in the file.
+lines, the info lines marked ``log.SHOW_ON_TERMINAL`` (state changes), and Dagster's own error
+lines. Other info lines (heartbeats, ticks, per-channel chatter) and Dagster's
+Beta/Preview/Supersession warnings stay in the file.
 """
 
 import json
@@ -35,7 +36,7 @@ def terminal_line(component: str, line: str) -> str | None:
         record = None
     if isinstance(record, dict):
         level = str(record.get("level", "")).lower()
-        if level not in _SHOWN_LEVELS:
+        if level not in _SHOWN_LEVELS and record.get("terminal") is not True:
             return None
         return f"{component}: {level}: {record.get('event', text)}"
     match = _DAGSTER_LINE.search(text)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from krakked_core.child_logs import OutputRouter, terminal_line
-from krakked_core.log import REDACTED, SECRET_SCRUBBER
+from krakked_core.log import REDACTED, SECRET_SCRUBBER, SHOW_ON_TERMINAL
 
 
 def json_line(level: str, event: str) -> str:
@@ -34,8 +34,9 @@ def test_heartbeats_info_and_dagster_warnings_stay_off_the_terminal(line: str) -
     assert terminal_line("sidecar", line) is None
 
 
-def test_warnings_errors_and_dagster_errors_reach_the_terminal() -> None:
+def test_warnings_errors_marked_state_changes_and_dagster_errors_reach_the_terminal() -> None:
     warning = json_line("warning", "no data on 2 channel(s): REST fallback on")
+    connected = json.dumps({"event": "WebSocket connected", "level": "info", **SHOW_ON_TERMINAL})
     failure = "2026-12-03 18:00:00 +0000 - dagster - ERROR - ohlc_1m_tail_job - RUN_FAILURE - x"
     coloured = "\x1b[32m2026-12-03 18:00:00 +0000\x1b[0m - dagster - \x1b[31mERROR\x1b[0m - lost"
 
@@ -46,6 +47,7 @@ def test_warnings_errors_and_dagster_errors_reach_the_terminal() -> None:
         "dagster-daemon: error: ohlc_1m_tail_job - RUN_FAILURE - x"
     )
     assert terminal_line("dagster-code-server", coloured) == "dagster-code-server: error: lost"
+    assert terminal_line("sidecar", connected) == "sidecar: info: WebSocket connected"
 
 
 def test_router_writes_every_line_scrubbed_to_the_file_and_few_to_the_terminal(
