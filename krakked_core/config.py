@@ -3,10 +3,12 @@
 Load order (later wins): defaults < ``config.yaml`` < ``config.<KRAKKED_ENV>.yaml`` <
 environment variables ``KRAKKED_<SECTION>__<KEY>[__<SUBKEY>…]``. A missing file means defaults.
 Unknown keys and invalid values fail at load with the dotted key path, the value and the reason.
+While `krakked up --sim` runs on the data dir, default exchange URLs point at its sandbox.
 """
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import UnionType
@@ -17,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 
 from krakked_core.errors import ConfigError
 from krakked_core.paths import AppPaths
+from krakked_core.venue import ActiveVenue, active_venue
 
 ENV_PREFIX = "KRAKKED_"
 ENV_NESTING = "__"
@@ -309,21 +312,75 @@ class AppConfig(_Section):
 # --- loading --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EffectiveConfig:
+    """The loaded config, and where its exchange URLs came from (``krakked config show``)."""
+
+    config: AppConfig
+    exchange_source: str
+
+
+DEFAULTS_SOURCE = "the defaults"
+ENV_SOURCE = "the environment (KRAKKED_EXCHANGE__REST_URL / KRAKKED_EXCHANGE__WS_URL)"
+
+
 def load_config(
     paths: AppPaths | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> AppConfig:
     """Load defaults < config.yaml < config.<env>.yaml < KRAKKED_* variables; or ConfigError."""
+    return load_effective_config(paths, environ).config
+
+
+def load_effective_config(
+    paths: AppPaths | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> EffectiveConfig:
+    """Load the config as ``load_config`` does, pointed at a running sandbox demo if any.
+
+    While `krakked up --sim` runs on this data dir (``krakked_core/venue.py``), exchange URLs
+    left at their defaults become the sandbox's; URLs set explicitly elsewhere are never
+    redirected: they must be the sandbox's, or loading fails saying a demo is running.
+    """
     env = os.environ if environ is None else environ
     paths = paths or AppPaths.from_env(env)
     merged: dict[str, Any] = {}
+    exchange_source = DEFAULTS_SOURCE
     sources = [paths.config_file]
     if env.get("KRAKKED_ENV"):
         sources.append(paths.env_config_file(env["KRAKKED_ENV"]))
-    for source in sources:
-        _deep_merge(merged, read_yaml_file(source))
-    _deep_merge(merged, env_overrides(env))
-    return parse_config(merged, origin="configuration")
+    layers = [(str(source), read_yaml_file(source)) for source in sources]
+    layers.append((ENV_SOURCE, env_overrides(env)))
+    for origin, layer in layers:
+        if _sets_exchange_url(layer):
+            exchange_source = origin
+        _deep_merge(merged, layer)
+    loaded = EffectiveConfig(parse_config(merged, origin="configuration"), exchange_source)
+    venue = active_venue(paths)
+    return loaded if venue is None else _aimed_at_demo(loaded, venue, paths)
+
+
+def _sets_exchange_url(layer: Mapping[str, Any]) -> bool:
+    exchange = layer.get("exchange")
+    return isinstance(exchange, Mapping) and bool({"rest_url", "ws_url"} & set(exchange))
+
+
+def _aimed_at_demo(loaded: EffectiveConfig, venue: ActiveVenue, paths: AppPaths) -> EffectiveConfig:
+    demo = venue.describe(paths.active_venue_file)
+    exchange = loaded.config.exchange
+    if loaded.exchange_source == DEFAULTS_SOURCE:
+        urls = {"rest_url": venue.rest_url, "ws_url": venue.ws_url}
+        config = loaded.config.model_copy(update={"exchange": exchange.model_copy(update=urls)})
+        return EffectiveConfig(config, demo)
+    if (exchange.rest_url, exchange.ws_url) == (venue.rest_url, venue.ws_url):
+        return loaded
+    # Mixing real-exchange data into the demo's DB and store (or the reverse) must not happen.
+    raise ConfigError(
+        f"exchange.rest_url is {exchange.rest_url} and exchange.ws_url is {exchange.ws_url} "
+        f"(from {loaded.exchange_source}), but {demo} uses this data dir ({paths.data_dir}) "
+        f"with the sandbox at {venue.rest_url}: stop the demo, or give this command another "
+        "KRAKKED_DATA_DIR"
+    )
 
 
 def load_config_file(path: Path) -> AppConfig:

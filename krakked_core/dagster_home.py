@@ -6,6 +6,8 @@ Dagster resolves when it loads the instance. Plain text here: krakked_core impor
 Run monitoring is on, so a run whose worker died does not stay "starting"/"canceling" forever;
 the global maximum runtime is left unset (a partition backfill may legitimately run long), and
 the tail jobs set their own (``dagster/max_runtime`` tag, ``krakked_pipeline/schedules.py``).
+At most ``MAX_CONCURRENT_RUNS`` runs at once: each is a process of a few hundred MB, and a
+one-person machine has a few cores. The "join the community" modal (``nux``) is off.
 (SQLAlchemy is pinned below 2.1, so ``postgresql://`` URLs use psycopg2, as dagster-postgres
 needs; ``postgresql+psycopg2://`` works as well.)
 """
@@ -20,15 +22,19 @@ from krakked_core.paths import AppPaths
 PG_URL_VARIABLE = "KRAKKED_DAGSTER_PG_URL"
 # Run tag of the OHLC tail jobs (value: the timeframe); the run queue runs one per value.
 OHLC_TAIL_TAG = "krakked/ohlc_tail"
+MAX_CONCURRENT_RUNS = 4
 
 _COMMON = f"""\
 telemetry:
+  enabled: false
+nux:
   enabled: false
 run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator
   config:
     dequeue_interval_seconds: 1
+    max_concurrent_runs: {MAX_CONCURRENT_RUNS}
     tag_concurrency_limits:
       - key: "{OHLC_TAIL_TAG}"
         value:

@@ -18,6 +18,9 @@ import structlog
 from krakked_core.errors import ConfigError
 
 REDACTED = "**********"
+# ``extra=`` of an info record that is a state change the operator should see on `krakked up`'s
+# terminal (e.g. "connected", "REST fallback off"); warnings and errors are shown anyway.
+SHOW_ON_TERMINAL = {"terminal": True}
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SIGN_PATTERN = re.compile(r"(API-Sign['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9+/=]{16,}", re.IGNORECASE)
 

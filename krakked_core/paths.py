@@ -66,6 +66,16 @@ class AppPaths:
         return self.data_dir / "dagster"
 
     @property
+    def active_venue_file(self) -> Path:
+        """Where a running `krakked up --sim` records its sandbox (krakked_core/venue.py)."""
+        return self.data_dir / "active_venue.json"
+
+    @property
+    def log_dir(self) -> Path:
+        """`krakked up` writes every child's full log here."""
+        return self.data_dir / "logs"
+
+    @property
     def sim_dir(self) -> Path:
         """The sandbox exchange's state and generated credentials."""
         return self.data_dir / "sim"

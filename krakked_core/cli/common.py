@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from sqlalchemy import Engine
 
-from krakked_core.config import AppConfig, load_config
+from krakked_core.config import AppConfig, load_effective_config
 from krakked_core.db import make_engine
 from krakked_core.errors import ConfigError, KrakkedError
 from krakked_core.log import configure_logging
@@ -26,6 +26,7 @@ class Runtime:
 
     paths: AppPaths
     config: AppConfig
+    exchange_source: str  # where the exchange URLs came from (a running demo, a file, ...)
 
     @cached_property
     def engine(self) -> Engine:
@@ -37,9 +38,9 @@ def runtime() -> Runtime:
     paths = AppPaths.from_env()
     with exit_on_error():
         configure_logging()
-        config = load_config(paths)
+        loaded = load_effective_config(paths)
     paths.ensure()
-    return Runtime(paths=paths, config=config)
+    return Runtime(paths=paths, config=loaded.config, exchange_source=loaded.exchange_source)
 
 
 @contextmanager

@@ -13,8 +13,10 @@ config_app = typer.Typer(help="Show or check configuration.", no_args_is_help=Tr
 
 @config_app.command("show")
 def show(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of YAML.")) -> None:
-    """Print the effective configuration, every secret redacted."""
-    data = runtime().config.redacted()
+    """Print the effective configuration, every secret redacted, and where the venue came from."""
+    rt = runtime()
+    data = rt.config.redacted()
+    typer.echo(f"exchange URLs from {rt.exchange_source}", err=True)
     if as_json:
         print_json(data)
     else:

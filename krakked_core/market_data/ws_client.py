@@ -41,6 +41,7 @@ from krakked_core.connection.parsers.ws import (
     WsTickerItem,
     parse_ws_message,
 )
+from krakked_core.log import SHOW_ON_TERMINAL
 from krakked_core.market_data.live_fallback import LiveSink, RestFallback
 from krakked_core.market_data.universe import ws_v2_symbol, wsname_from_v2
 from krakked_core.model.market import KRAKEN_INTERVAL, Bar, TickerSnapshot
@@ -319,7 +320,7 @@ class KrakenWsClient:
             conn = _Connection(ws=ws, opened_at=opened, last_frame_at=opened, next_scan_at=opened)
             self._conn = conn
             self.connected = True
-            logger.info("WebSocket connected", extra={"url": self._url})
+            logger.info("WebSocket connected", extra={"url": self._url, **SHOW_ON_TERMINAL})
             await self._subscribe(conn, list(self._keys))
             while not stop.is_set():
                 raw = await _recv(ws, TICK_SECONDS)

@@ -26,3 +26,15 @@ def test_prepared_home_turns_run_monitoring_on_so_dead_runs_end(app_paths: AppPa
         assert instance.run_monitoring_cancel_timeout_seconds == 180
         # No global limit (a long partition backfill is legitimate); the tail jobs carry one.
         assert instance.run_monitoring_max_runtime_seconds == 0
+
+
+def test_prepared_home_hides_the_community_modal_and_limits_concurrent_runs(
+    app_paths: AppPaths,
+) -> None:
+    home = prepare_dagster_home(app_paths, {})
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:  # validates against the schema
+        assert instance.nux_enabled is False
+        coordinator = instance.run_coordinator
+        assert isinstance(coordinator, dg.QueuedRunCoordinator)
+        assert coordinator.get_run_queue_config().max_concurrent_runs == 4
