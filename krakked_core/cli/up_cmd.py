@@ -7,6 +7,7 @@ from types import FrameType
 import typer
 
 from krakked_core.cli.common import Runtime, exit_on_error, runtime
+from krakked_core.cli.first_start import fill_history, sandbox_history_days
 from krakked_core.cli.sim_cmd import credentials_file, load_or_create_credentials
 from krakked_core.dagster_home import prepare_dagster_home
 from krakked_core.db import upgrade
@@ -49,7 +50,7 @@ def _start_all(
     if sim:
         _start_sandbox(rt, supervisor, seed)
     upgrade(rt.engine)
-    supervisor.run_once(Component("universe", krakked_argv("universe", "--refresh")))
+    fill_history(rt, supervisor, sim_seed=seed if sim else None)  # first_start.py
     supervisor.start(Component("sidecar", krakked_argv("sidecar")))
     dagster_home = prepare_dagster_home(rt.paths)
     supervisor.start(
@@ -74,10 +75,9 @@ def _start_all(
 
 
 def _start_sandbox(rt: Runtime, supervisor: Supervisor, seed: int) -> None:
-    running = supervisor.start(
-        Component("sandbox", krakked_argv("sim", "--port", "0", "--seed", str(seed))),
-        capture_stdout=True,
-    )
+    days = str(sandbox_history_days(rt.config))  # the history the partitions hold
+    argv = krakked_argv("sim", "--port", "0", "--seed", str(seed), "--history-days", days)
+    running = supervisor.start(Component("sandbox", argv), capture_stdout=True)
     announced = supervisor.read_announcement(running)
     api_key, secret = load_or_create_credentials(credentials_file(rt.paths))
     if api_key != announced["api_key"]:
