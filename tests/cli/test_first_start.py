@@ -1,4 +1,4 @@
-"""The first start of `up --sim`: the sandbox's history imported at once, only into an empty store."""
+"""The first start of `up --sim`: the sandbox's history, imported at once into an empty store."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +13,8 @@ HOUR = 3600
 
 
 def test_an_empty_store_gets_the_sandbox_history_up_to_now_once(tmp_path: Path) -> None:
-    config = AppConfig.model_validate({"market_data": {"history_days": 1, "timeframes": ["1h", "1d"]}})
+    market_data = {"history_days": 1, "timeframes": ["1h", "1d"]}
+    config = AppConfig.model_validate({"market_data": market_data})
     store = OhlcStore(tmp_path / "ohlc", ManualClock(NOW))
 
     report = import_sandbox_history(config, store, 42, NOW, tmp_path / "sim")
