@@ -1,9 +1,10 @@
 """The history step of `krakked up`: stored history at once, materialized through Dagster.
 
-With the sandbox, an empty OHLC store is filled from the sandbox's own OHLCVT export (seconds;
-the REST and Trades path takes one call a second). Then Dagster materializes ``pair_universe``
-(every start) and, after an import, the history partitions up to yesterday (today's are the
-tails'), so its UI shows what the store holds and the freshness checks have something to judge.
+With the sandbox, an empty OHLC store is filled from the sandbox's own OHLCVT export (well under
+a minute for 30 days; the REST and Trades path takes one call a second, hours for that). Then
+Dagster materializes ``pair_universe`` (every start) and, after an import, the history
+partitions up to yesterday (today's are the tails'), so its UI shows what the store holds and
+the freshness checks have something to judge.
 """
 
 import json
@@ -53,11 +54,11 @@ def fill_history(rt: Runtime, supervisor: Supervisor, *, sim_seed: int | None) -
     first = first_history_day(rt.config.market_data.history_days, now)
     yesterday = now.astimezone(UTC).date() - timedelta(days=1)
     days = f"{first.isoformat()}...{yesterday.isoformat()}"
-    assets = [f"ohlc_{timeframe}" for timeframe in timeframes]
+    assets = [f"ohlc_{timeframe}" for timeframe in timeframes]  # krakked_pipeline's names
     try:
         supervisor.run_once(materialize_component(home, "history", assets, days))
     except LaunchError as exc:  # the bars are stored; only Dagster's view of them is missing
-        typer.echo(f"History partitions not materialized ({exc}); the tails fill on", err=True)
+        typer.echo(f"History stored, but its partitions not materialized: {exc}", err=True)
 
 
 def import_sandbox_history(

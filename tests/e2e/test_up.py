@@ -41,6 +41,18 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def start_up_sim(dagster_port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`krakked up --sim` in a session of its own (its output discarded)."""
+    port = str(dagster_port)
+    return subprocess.Popen(
+        [sys.executable, "-m", "krakked_core.cli", "up", "--sim", "--dagster-port", port],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -68,13 +80,7 @@ def test_up_with_sim_starts_everything_and_sigterm_stops_every_process(
 ) -> None:
     env = {**os.environ, "KRAKKED_LOG_LEVEL": "WARNING"}
     port = free_port()
-    up = subprocess.Popen(
-        [sys.executable, "-m", "krakked_core.cli", "up", "--sim", "--dagster-port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    up = start_up_sim(port, env)
     try:
         deadline = time.monotonic() + 150
         dagster_ok, status = False, {}

@@ -19,7 +19,7 @@ import requests
 
 from krakked_core.market_data.tail import tail_partition_day
 from krakked_core.paths import AppPaths
-from tests.e2e.test_up import free_port
+from tests.e2e.test_up import free_port, start_up_sim
 
 pytestmark = pytest.mark.e2e
 
@@ -101,14 +101,7 @@ class Dagster:
 @pytest.fixture
 def krakked_up(app_paths: AppPaths) -> Iterator[Dagster]:
     port = free_port()
-    env = {**os.environ, "KRAKKED_LOG_LEVEL": "WARNING"}
-    up = subprocess.Popen(
-        [sys.executable, "-m", "krakked_core.cli", "up", "--sim", "--dagster-port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    up = start_up_sim(port, {**os.environ, "KRAKKED_LOG_LEVEL": "WARNING"})
     dagster = Dagster(port)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
