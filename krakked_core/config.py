@@ -98,6 +98,9 @@ class MarketDataConfig(_Section):
     ws: WsConfig = WsConfig()
     ohlc_store: OhlcStoreConfig = OhlcStoreConfig()
     timeframes: tuple[Timeframe, ...] = ("1m", "5m", "15m", "1h", "4h", "1d")
+    # Days of OHLC history kept filled: the daily partitions start this many days before today
+    # (and `up --sim` gives the sandbox as much history).
+    history_days: int = Field(30, ge=1, le=3650)
 
 
 # --- portfolio, risk, strategies ------------------------------------------------------------

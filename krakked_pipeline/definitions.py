@@ -1,13 +1,13 @@
 """The table of contents of the Dagster code location: every asset, check, job, schedule, sensor.
 
 Read it top-down: an asset here → its module in ``assets/`` → the krakked_core function it calls.
-The config is loaded once at load time (schedules take their cron strings from it); a config
-error fails the code location with the reason.
+The config is loaded once at load time (``app_config.py``: schedules take their cron strings
+and the OHLC partitions their first day from it).
 """
 
 import dagster as dg
 
-from krakked_core.config import load_config
+from krakked_pipeline.app_config import CONFIG
 from krakked_pipeline.assets.ohlc import OHLC_ASSETS
 from krakked_pipeline.assets.portfolio import PORTFOLIO_ASSETS, PORTFOLIO_CHECKS
 from krakked_pipeline.assets.universe import pair_universe
@@ -20,7 +20,6 @@ from krakked_pipeline.schedules import OHLC_TAIL_JOBS, build_schedules, universe
 from krakked_pipeline.schedules_portfolio import portfolio_sync_job, portfolio_sync_schedule
 from krakked_pipeline.sensors import candle_close_sensor
 
-CONFIG = load_config()
 OHLC_FRESHNESS_CHECKS = build_freshness_checks(CONFIG)  # checks.py: warns when tails stall
 
 defs = dg.Definitions(

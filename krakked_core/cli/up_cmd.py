@@ -9,6 +9,7 @@ import typer
 from krakked_core import dagster_processes as dagster
 from krakked_core.child_logs import OutputRouter
 from krakked_core.cli.common import Runtime, exit_on_error, runtime
+from krakked_core.cli.first_start import fill_history, sandbox_history_days
 from krakked_core.cli.sim_cmd import credentials_file, load_or_create_credentials
 from krakked_core.clock import SystemClock
 from krakked_core.dagster_api import DagsterApi, DagsterApiError
@@ -58,7 +59,9 @@ def up(
             typer.echo(f"Logs of every process: {rt.paths.log_dir}", err=True)
             if sim:
                 _start_sandbox(rt, supervisor, seed, ready_timeout)
-            _start_rest(rt, supervisor, ui, dagster_port, ready_timeout)
+            _start_rest(
+                rt, supervisor, ui, dagster_port, ready_timeout, sim_seed=seed if sim else None
+            )
             starting = False
             typer.echo(f"Krakked is up. Dagster UI: {ui.base_url}; Ctrl-C stops all.", err=True)
             exited = supervisor.wait(lambda: stop_requested)
@@ -84,8 +87,10 @@ def _refuse_second_demo(rt: Runtime) -> None:
 
 
 def _start_sandbox(rt: Runtime, supervisor: Supervisor, seed: int, timeout: float) -> None:
+    days = str(sandbox_history_days(rt.config))  # the history the partitions hold
+    argv = krakked_argv("sim", "--port", "0", "--seed", str(seed), "--history-days", days)
     running = supervisor.start(
-        Component("sandbox", krakked_argv("sim", "--port", "0", "--seed", str(seed))),
+        Component("sandbox", argv),
         capture_stdout=True,
     )
     announced = supervisor.read_announcement(running, timeout)
@@ -111,10 +116,16 @@ def _start_sandbox(rt: Runtime, supervisor: Supervisor, seed: int, timeout: floa
 
 
 def _start_rest(
-    rt: Runtime, supervisor: Supervisor, ui: DagsterApi, ui_port: int, timeout: float
+    rt: Runtime,
+    supervisor: Supervisor,
+    ui: DagsterApi,
+    ui_port: int,
+    timeout: float,
+    *,
+    sim_seed: int | None,
 ) -> None:
     upgrade(rt.engine)
-    supervisor.run_once(Component("universe", krakked_argv("universe", "--refresh")))
+    fill_history(rt, supervisor, sim_seed=sim_seed)  # before the daemon: checks see the history
     supervisor.start(Component("sidecar", krakked_argv("sidecar")))
     home = prepare_dagster_home(rt.paths)
     code_port = free_port()

@@ -89,11 +89,17 @@ class OhlcBackfiller:
                 count, calls = self._from_trades(pair, timeframe, gap_start, gap_end, progress)
                 written, requests = written + count, requests + calls
                 sources.append("trades")
-            if end > max(start, rest_floor):
-                count = self._from_rest(pair, timeframe, max(start, rest_floor), end)
+            # REST only from the first bar no source filled yet (archives often reach into
+            # its window), so a range already held costs no call.
+            rest_gaps = self._store.uncovered(
+                pair.canonical, timeframe, max(start, rest_floor), end
+            )
+            if rest_gaps:
+                rest_from = rest_gaps[0][0]
+                count = self._from_rest(pair, timeframe, rest_from, end)
                 written, requests = written + count, requests + 1
                 sources.append("rest_ohlc")
-                progress.advance(end - max(start, rest_floor))
+                progress.advance(end - rest_from)
         return BackfillReport(
             pair=pair.canonical,
             timeframe=timeframe,

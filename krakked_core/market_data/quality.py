@@ -64,24 +64,29 @@ def misaligned_bars(store: OhlcStore, rng: BarRange) -> RangeFindings:
 def lagging_pairs(
     store: OhlcStore, rng: BarRange, now: int, allowed_lag_bars: int = 1
 ) -> RangeFindings:
-    """Pairs whose newest bar in the range lags the last closed interval by more than allowed.
+    """Pairs whose stored history of the range ends more than allowed before its last closed
+    interval: the lag in bars (the whole range's bar count when it holds nothing).
 
-    The count per pair is the lag in bars (the whole range's bar count when it has none).
+    History reaches the end of its newest bar, or of a range a source filled (archives and
+    trades have no bar for an interval without trades: that is no lag).
     """
     seconds = timeframe_seconds(rng.timeframe)
-    last_closed = min(rng.end, now // seconds * seconds) - seconds
+    closed_end = min(rng.end, now // seconds * seconds)
     lag: dict[str, int] = {}
     rows = 0
-    if last_closed < rng.start:
+    if closed_end <= rng.start:
         return RangeFindings(rows=0, by_pair={})
     for pair in rng.pairs:
         frame = store.raw_frame(pair, rng.timeframe, rng.start, rng.end)
         rows += frame.height
-        newest = frame["time"].max() if frame.height else None
-        behind = (last_closed - int(newest)) // seconds if newest is not None else None  # type: ignore[arg-type]
-        if behind is None:
-            lag[pair] = (last_closed - rng.start) // seconds + 1
-        elif behind > allowed_lag_bars:
+        ends = [int(frame["time"].max()) + seconds] if frame.height else []  # type: ignore[arg-type]
+        ends += [
+            min(c.end, rng.end)
+            for c in store.coverage(pair, rng.timeframe)
+            if c.start < rng.end and c.end > rng.start
+        ]
+        behind = (closed_end - max([rng.start, *ends])) // seconds
+        if behind > allowed_lag_bars or not ends:
             lag[pair] = behind
     return RangeFindings(rows=rows, by_pair=lag)
 

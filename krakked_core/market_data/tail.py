@@ -1,4 +1,5 @@
-"""When to run the OHLC tail update of a timeframe, and which daily partitions it fills.
+"""When to run the OHLC tail update of a timeframe, which daily partitions it fills, and the
+first day of the history kept.
 
 1m runs every 10 minutes, not every minute: a run for a large universe takes one REST call per
 pair (about a second each), REST's 720-bar window tolerates hours of lag, and ``get_ohlc`` serves
@@ -60,6 +61,11 @@ def tail_partition_day(at: datetime, timeframe: str) -> date:
     epoch = int(at.timestamp())
     last_closed_open = epoch // seconds * seconds - seconds
     return datetime.fromtimestamp(last_closed_open, tz=UTC).date()
+
+
+def first_history_day(history_days: int, now: datetime) -> date:
+    """The first UTC day of the stored history: ``history_days`` days before today."""
+    return now.astimezone(UTC).date() - timedelta(days=history_days)
 
 
 def day_bounds(day: date) -> tuple[int, int]:

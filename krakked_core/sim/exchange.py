@@ -240,12 +240,13 @@ class Exchange:
                 "timestamp": rfc3339(now, micros=True),
             }
 
-    def ohlc_v2(self, pair_key: str, interval: int) -> dict[str, Any]:
-        """The WS v2 ``ohlc`` data item of the running candle of ``interval`` minutes."""
+    def ohlc_v2(self, pair_key: str, interval: int, at: datetime | None = None) -> dict[str, Any]:
+        """The WS v2 ``ohlc`` data item of the candle of ``interval`` minutes running at ``at``
+        (default: now), with the trades up to then."""
         if interval not in OHLC_INTERVALS:
             raise invalid("interval")
         with self._lock:
-            now = self.clock.now()
+            now = self.clock.now() if at is None else at
             now_ns = ns_of(now)
             pair = self.markets.get(pair_key)
             begin = (now_ns // (60 * NS) // interval) * interval

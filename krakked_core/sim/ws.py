@@ -2,9 +2,10 @@
 
 One WsSession per connection: a reader answers requests, a pump sends data for the running
 subscriptions (ticker when the price moved, at most once a second per pair; ohlc when the
-running candle changed or a new interval began) and heartbeats when nothing else went out for a
-second. The fault profile can drop the connection every N seconds, break data frames, or keep a
-channel silent after acknowledging it (Kraken's known failure).
+running candle changed or a new interval began, then first the candle that closed, with all its
+trades) and heartbeats when nothing else went out for a second. The fault profile can drop the
+connection every N seconds, break data frames, or keep a channel silent after acknowledging it
+(Kraken's known failure).
 """
 
 import asyncio
@@ -16,6 +17,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -300,8 +302,22 @@ class WsSession:
             return
         if (sub.channel, sub.symbol, sub.interval) not in self._subs:
             return  # unsubscribed while we were asking
-        sub.last_item = item
+        previous, sub.last_item = sub.last_item, item
+        if previous is not None and sub.channel == "ohlc" and _begins_later(item, previous):
+            # Kraken sends an ohlc update on every trade, so its last update of an interval holds
+            # every trade of it; a poll misses the trades after the previous poll. Send the
+            # candle as it closed first, or the client closes it without them.
+            closed = await self._closed_candle(sub, previous)
+            if not _same(closed, previous):
+                await self._send_data({"channel": sub.channel, "type": "update", "data": [closed]})
         await self._send_data({"channel": sub.channel, "type": "update", "data": [item]})
+
+    async def _closed_candle(self, sub: Subscription, running: dict[str, Any]) -> dict[str, Any]:
+        """The candle of ``running``'s interval with all its trades (as of its last instant)."""
+        minutes = sub.interval or 1
+        last_instant = _interval_begin(running) + timedelta(minutes=minutes, microseconds=-1)
+        item = await run_in_threadpool(self._exchange.ohlc_v2, sub.pair, minutes, last_instant)
+        return {**item, "symbol": sub.symbol}
 
 
 def _same(item: dict[str, Any], previous: dict[str, Any]) -> bool:
@@ -309,6 +325,15 @@ def _same(item: dict[str, Any], previous: dict[str, Any]) -> bool:
     return {k: v for k, v in item.items() if k != "timestamp"} == {
         k: v for k, v in previous.items() if k != "timestamp"
     }
+
+
+def _interval_begin(item: dict[str, Any]) -> datetime:
+    # "2026-03-02T12:00:00.000000000Z": nanoseconds, which datetime cannot parse; always zero.
+    return datetime.fromisoformat(str(item["interval_begin"])[:19]).replace(tzinfo=UTC)
+
+
+def _begins_later(item: dict[str, Any], previous: dict[str, Any]) -> bool:
+    return _interval_begin(item) > _interval_begin(previous)
 
 
 def _parse_request(text: str) -> _Request:

@@ -5,17 +5,30 @@
 whichever source reaches that far back (REST OHLC, archives already imported, or trades).
 """
 
+from datetime import datetime
 from typing import Any
 
 import dagster as dg
 
+from krakked_core.clock import SystemClock
 from krakked_core.market_data.backfill import RangeFillReport
+from krakked_core.market_data.tail import first_history_day
+from krakked_pipeline.app_config import CONFIG
 from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.resources import MarketData
 
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "4h", "1d")
-# The newest partition is today's (end_offset=1): the tail update fills it as bars close.
-OHLC_PARTITIONS = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_offset=1)
+
+
+def ohlc_partitions(history_days: int, now: datetime) -> dg.DailyPartitionsDefinition:
+    """One partition per day of the kept history, through today's (end_offset=1), which the
+    tail update fills as bars close."""
+    start = first_history_day(history_days, now)
+    return dg.DailyPartitionsDefinition(start_date=start.isoformat(), end_offset=1)
+
+
+# Days before the kept history are not partitions: the store was never asked to hold them.
+OHLC_PARTITIONS = ohlc_partitions(CONFIG.market_data.history_days, SystemClock().now())
 
 
 def ohlc_asset_name(timeframe: str) -> str:

@@ -219,3 +219,14 @@ def test_cli_invalid_config_stops_any_command(app_paths: AppPaths) -> None:
 
     assert result.exit_code == 1
     assert "bogus_section: unknown key" in result.output
+
+
+def test_history_days_must_be_at_least_one(app_paths: AppPaths) -> None:
+    assert load_config(app_paths, environ={}).market_data.history_days == 30
+    environ = {"KRAKKED_MARKET_DATA__HISTORY_DAYS": "0"}
+
+    with pytest.raises(ConfigError) as info:
+        load_config(app_paths, environ=environ)
+
+    assert "market_data.history_days" in str(info.value)
+    assert "greater than or equal to 1" in str(info.value)

@@ -17,7 +17,7 @@ from krakked_core.market_data.tail import tail_partition_days
 from krakked_core.model.market import Bar
 from krakked_core.paths import AppPaths
 from krakked_core.sim import SandboxExchange, SimSettings
-from krakked_pipeline.assets.ohlc import OHLC_ASSETS
+from krakked_pipeline.assets.ohlc import OHLC_ASSETS, OHLC_PARTITIONS
 from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.checks import OHLC_CHECKS, freshness_limit
 from krakked_pipeline.definitions import CONFIG, OHLC_FRESHNESS_CHECKS, defs
@@ -166,12 +166,21 @@ def _tick(name: str, at: datetime, instance: dg.DagsterInstance) -> Any:
     return defs.resolve_schedule_def(name).evaluate_tick(context)
 
 
+# A day well inside the partitions (which start ``history_days`` before the load day).
+_DAY = (OHLC_PARTITIONS.start + timedelta(days=2)).date().isoformat()
+_PREVIOUS_DAY = (OHLC_PARTITIONS.start + timedelta(days=1)).date().isoformat()
+
+
+def _in_partitions(hour: int, minute: int) -> datetime:
+    return OHLC_PARTITIONS.start + timedelta(days=2, hours=hour, minutes=minute)
+
+
 def test_tail_schedule_fills_the_day_of_the_bar_that_just_closed() -> None:
     schedule = defs.resolve_schedule_def("ohlc_1h_tail_schedule")
-    after_midnight = datetime(2024, 3, 2, 0, 1, tzinfo=UTC)
+    after_midnight = _in_partitions(0, 1)
     with dg.instance_for_test() as instance:
         [run] = _tick("ohlc_1h_tail_schedule", after_midnight, instance).run_requests
-    assert run.partition_key == "2024-03-01"
+    assert run.partition_key == _PREVIOUS_DAY
     assert schedule.cron_schedule == "1 * * * *"
     universe = defs.resolve_schedule_def("universe_refresh_schedule")
     assert universe.cron_schedule == "7 * * * *"
@@ -199,15 +208,15 @@ def test_partition_older_than_the_rest_window_is_rebuilt_from_trades(resources) 
 def test_1m_tail_runs_every_ten_minutes_and_covers_both_days_after_midnight() -> None:
     schedule = defs.resolve_schedule_def("ohlc_1m_tail_schedule")
     with dg.instance_for_test() as instance:
-        runs = _tick(schedule.name, datetime(2024, 3, 2, 0, 1, tzinfo=UTC), instance).run_requests
+        runs = _tick(schedule.name, _in_partitions(0, 1), instance).run_requests
     assert schedule.cron_schedule == "1/10 * * * *"
-    assert [run.partition_key for run in runs] == ["2024-03-01", "2024-03-02"]
+    assert [run.partition_key for run in runs] == [_PREVIOUS_DAY, _DAY]
     job = defs.resolve_job_def("ohlc_1m_tail_job")
     assert job.tags[OHLC_TAIL_TAG] == "1m"  # the run queue runs one per timeframe
 
 
 def test_tail_schedule_skips_while_a_run_of_its_job_is_unfinished() -> None:
-    at = datetime(2024, 3, 2, 5, 1, tzinfo=UTC)
+    at = _in_partitions(5, 1)
     job = defs.resolve_job_def("ohlc_1h_tail_job")
     with dg.instance_for_test() as instance:
         run = instance.create_run_for_job(job_def=job, status=dg.DagsterRunStatus.STARTED)
@@ -220,7 +229,7 @@ def test_tail_schedule_skips_while_a_run_of_its_job_is_unfinished() -> None:
 
         instance.report_run_failed(run)
         free = _tick("ohlc_1h_tail_schedule", at, instance)
-    assert [r.partition_key for r in free.run_requests or []] == ["2024-03-02"]
+    assert [r.partition_key for r in free.run_requests or []] == [_DAY]
 
 
 def test_tail_schedule_is_not_blocked_for_good_by_an_old_unfinished_run() -> None:

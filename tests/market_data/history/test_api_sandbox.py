@@ -68,7 +68,7 @@ def test_tail_backfill_stores_closed_rest_bars_only(
     running_open = now() // HOUR * HOUR
     assert bars[-1].time == running_open - HOUR  # the newest closed bar, not the running one
     again = api.backfill_ohlc("XBTUSD", "1h", since=bars[0].time)
-    assert again.sources == ("rest_ohlc",)
+    assert (again.sources, again.requests) == ((), 0)  # all held already: no REST call
     assert api.get_ohlc("XBTUSD", "1h", 24) == bars  # idempotent: same bars, no duplicates
 
 

@@ -2,14 +2,22 @@
 
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from krakked_core.clock import ManualClock
+from krakked_core.connection import build_rest_client
 from krakked_core.market_data.api import MarketDataAPI
 from krakked_core.market_data.archive import import_ohlcvt
+from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.ohlc_store import OhlcStore
-from tests.market_data.history.conftest import MARCH_1
+from krakked_core.paths import AppPaths
+from krakked_core.sim import SandboxExchange, SimSettings
+from krakked_core.sim.archive import export_archive
+from tests.market_data.history.conftest import MARCH_1, write_config
 
 HOUR = 3600
 
@@ -67,3 +75,28 @@ def test_backfill_skips_trades_where_the_archive_reaches(
     assert report.sources == ("rest_ohlc",) and report.requests == 1
     frame = api.store.frame("ETHUSD", "1m", start, start + 2 * HOUR)
     assert set(frame["source"].to_list()) <= {"archive", "rest_ohlc"}
+
+
+def test_backfill_makes_no_rest_call_where_the_sandbox_archive_already_reaches(
+    tmp_path: Path, engine: Engine, app_paths: AppPaths
+) -> None:
+    # What `up --sim` does on a first start: the sandbox's export, imported, serves the range.
+    clock = ManualClock(datetime(2026, 3, 2, 12, 0, 30, tzinfo=UTC))
+    with SandboxExchange(SimSettings(seed=1, history_days=2, tier="none"), clock=clock) as sim:
+        config = write_config(app_paths, sim.rest_url)
+        api = MarketDataAPI(
+            engine=engine,
+            client=build_rest_client(config, app_paths, None, clock=clock),
+            store=OhlcStore(tmp_path / "ohlc", clock),
+            live=LiveStore(engine, clock, stale_tolerance_seconds=60),
+            config=config,
+            clock=clock,
+            show_progress=False,
+        )
+        api.refresh_universe()
+        export_archive(sim.exchange, tmp_path / "archive", clock.now(), pairs=["ETHUSD"])
+        import_ohlcvt(tmp_path / "archive", api.store)
+        since = int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())
+        report = api.backfill_ohlc("ETHUSD", "1h", since=since)
+    assert (report.requests, report.sources, report.bars_written) == (0, (), 0)
+    assert api.store.frame("ETHUSD", "1h", since).height == 36  # every closed hour, archived

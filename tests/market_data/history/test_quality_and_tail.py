@@ -61,6 +61,15 @@ def test_lagging_and_missing_pairs_are_reported_in_bars(store: OhlcStore) -> Non
     assert findings.by_pair == {"XBTUSD": 4, "ETHUSD": 24}
 
 
+def test_intervals_a_source_filled_without_trades_are_no_lag(store: OhlcStore) -> None:
+    # An archive (or trades) has no bar where nothing traded: a thin pair's quiet last hours.
+    for pair in DAY.pairs:
+        store.append_bars(pair, "1h", [make_bar(MARCH_1 + h * HOUR) for h in range(20)], "archive")
+    store.record_coverage("ETHUSD", "1h", MARCH_1, MARCH_1 + 24 * HOUR, "archive")
+    now = MARCH_1 + 24 * HOUR + 30
+    assert lagging_pairs(store, DAY, now).by_pair == {"XBTUSD": 4}
+
+
 def test_tail_cron_fires_shortly_after_each_close() -> None:
     assert tail_cron("1m", 20) == "1/10 * * * *"  # every 10 minutes: see tail.py
     assert tail_cron("5m", 20) == "1/5 * * * *"

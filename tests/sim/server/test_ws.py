@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 from krakked_core.clock import ManualClock
 from krakked_core.sim import FaultProfile, SandboxExchange
 from tests.conftest import KRAKEN_SAMPLES
-from tests.sim.server.conftest import MakeSandbox
+from tests.sim.server.conftest import START, MakeSandbox, client_for
 
 WAIT = 5.0  # generous deadline for one expected message
 
@@ -169,7 +169,7 @@ def test_ohlc_when_subscribed_then_running_candle_then_new_interval_begin(
             ack = await recv_until(ws, lambda m: m.get("method") == "subscribe")
             snap = await recv_until(ws, is_channel("ohlc", "snapshot"))
             manual_clock.advance(300)
-            update = await recv_until(ws, is_channel("ohlc", "update"))
+            update = await recv_until(ws, lambda m: is_new_interval(m, snap))
             return ack, snap, update
 
     ack, snap, update = asyncio.run(scenario())
@@ -184,6 +184,46 @@ def test_ohlc_when_subscribed_then_running_candle_then_new_interval_begin(
     assert set(sample(KRAKEN_SAMPLES, "ws_ohlc_update.json")["data"][0]) <= set(item)
     assert item["symbol"] == "ETH/USD" and item["interval"] == 5
     assert update["data"][0]["interval_begin"] > item["interval_begin"]
+
+
+def is_new_interval(message: dict[str, Any], snapshot: dict[str, Any]) -> bool:
+    begin = snapshot["data"][0]["interval_begin"]
+    return is_channel("ohlc", "update")(message) and message["data"][0]["interval_begin"] > begin
+
+
+def test_ohlc_when_interval_ends_then_its_last_update_holds_every_trade_rest_has(
+    make_sandbox: MakeSandbox, manual_clock: ManualClock
+) -> None:
+    # Kraken updates the candle on every trade; the sandbox polls once a second, so without
+    # care the trades after the last poll of an interval never reach the client.
+    manual_clock.set(START.replace(minute=1, second=1))
+    sim = make_sandbox(clock=manual_clock)
+
+    async def scenario() -> list[dict[str, Any]]:
+        ws = await opened(sim.ws_url)
+        async with ws:
+            await ws.send(subscribe("ohlc", ["ETH/USD"], 4, interval=1))
+            snap = await recv_until(ws, is_channel("ohlc", "snapshot"))
+            manual_clock.advance(60)  # into the next minute: the polled candle is a new one
+            messages = [snap]
+            while not is_new_interval(messages[-1], snap):
+                messages.append(await recv_until(ws, is_channel("ohlc")))
+            return messages
+
+    *first_minute, _next = asyncio.run(scenario())
+    last = first_minute[-1]["data"][0]
+    minute = int(START.replace(minute=1, second=0).timestamp())
+    [row] = [
+        r
+        for r in client_for(sim).public("OHLC", pair="ETHUSD")["result"]["XETHZUSD"]
+        if r[0] == minute
+    ]
+    assert int(row[7]) > first_minute[0]["data"][0]["trades"]  # trades after the snapshot
+    assert (last["close"], last["volume"], last["trades"]) == (
+        float(row[4]),
+        float(row[6]),
+        int(row[7]),
+    )
 
 
 def test_heartbeat_when_subscribed_and_idle_then_about_once_a_second(

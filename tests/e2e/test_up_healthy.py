@@ -1,0 +1,162 @@
+"""A fresh `krakked up --sim` looks healthy: history at once, no failed check after its tails.
+
+Read through the running Dagster webserver's GraphQL, as its UI reads them. The tail and sync
+jobs are launched through it too (the daemon runs them as it runs scheduled ones), so the test
+need not wait for their cron ticks.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from krakked_core.market_data.tail import tail_partition_day
+from krakked_core.paths import AppPaths
+from tests.e2e.test_up import free_port, start_up, wait_for
+
+pytestmark = pytest.mark.e2e
+
+STARTUP_SECONDS = 240  # first start: sandbox, history import, two Dagster runs, Dagster
+RUN_SECONDS = 180
+LOCATION = "krakked"  # the code location name `up` gives in its workspace.yaml
+
+CHECKS = """
+query {
+  assetNodes {
+    assetKey { path }
+    partitionStats { numMaterialized }
+    assetMaterializations(limit: 1) { timestamp }
+    assetChecksOrError {
+      ... on AssetChecks {
+        checks { name executionForLatestMaterialization { status } }
+      }
+    }
+  }
+}
+"""
+LAUNCH = """
+mutation($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+
+
+class Dagster:
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+
+    def answers(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/server_info", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    def query(self, text: str, **variables: Any) -> dict[str, Any]:
+        body = {"query": text, "variables": variables}
+        answer = requests.post(f"{self.url}/graphql", json=body, timeout=30).json()
+        assert "errors" not in answer, answer["errors"]
+        data: dict[str, Any] = answer["data"]
+        return data
+
+    def launch(self, job: str, partition: str | None = None) -> str:
+        tags = [{"key": "dagster/partition", "value": partition}] if partition else []
+        params = {
+            "selector": {
+                "repositoryLocationName": LOCATION,
+                "repositoryName": "__repository__",
+                "jobName": job,
+            },
+            "executionMetadata": {"tags": tags},
+        }
+        launched = self.query(LAUNCH, params=params)["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        run_id: str = launched["run"]["runId"]
+        return run_id
+
+    def wait_for(self, run_ids: list[str]) -> dict[str, str]:
+        deadline = time.monotonic() + RUN_SECONDS
+        while True:
+            statuses = {
+                run_id: self.query(RUN_STATUS, id=run_id)["runOrError"]["status"]
+                for run_id in run_ids
+            }
+            done = all(s in {"SUCCESS", "FAILURE", "CANCELED"} for s in statuses.values())
+            if done or time.monotonic() > deadline:
+                return statuses
+            time.sleep(2)
+
+
+@pytest.fixture
+def krakked_up(app_paths: AppPaths, tmp_path: Path) -> Iterator[Dagster]:
+    port = free_port()
+    terminal = tmp_path / "terminal.txt"
+    up = start_up(port, terminal)
+    try:
+        wait_for(lambda: "Krakked is up" in terminal.read_text(), STARTUP_SECONDS, "ready", up)
+        yield Dagster(port)
+    finally:
+        if up.poll() is None:
+            up.send_signal(signal.SIGTERM)
+            try:
+                up.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(up.pid, signal.SIGKILL)
+                up.wait()
+
+
+def _nodes(dagster: Dagster) -> dict[str, dict[str, Any]]:
+    return {"/".join(n["assetKey"]["path"]): n for n in dagster.query(CHECKS)["assetNodes"]}
+
+
+def _check_statuses(nodes: dict[str, dict[str, Any]]) -> dict[str, str | None]:
+    statuses = {}
+    for asset, node in nodes.items():
+        for check in node["assetChecksOrError"].get("checks", []):
+            execution = check["executionForLatestMaterialization"]
+            statuses[f"{asset}:{check['name']}"] = execution and execution["status"]
+    return statuses
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="process groups as on the demo machine")
+def test_fresh_up_sim_has_its_history_at_once_and_no_failed_check_after_its_tails(
+    krakked_up: Dagster, app_paths: AppPaths
+) -> None:
+    dagster = krakked_up
+    readme_example = ["ohlc", "--pair", "XBTUSD", "--timeframe", "1h", "--lookback", "24"]
+    ohlc = subprocess.run(
+        [sys.executable, "-m", "krakked_core.cli", *readme_example],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ohlc.returncode == 0, ohlc.stderr  # the README's example works at once
+    assert len(ohlc.stdout.splitlines()) == 24
+
+    history = _nodes(dagster)
+    assert history["pair_universe"]["assetMaterializations"], "pair_universe never materialized"
+    for timeframe in ("1m", "5m", "15m", "1h", "4h", "1d"):  # every day before today's
+        assert history[f"ohlc_{timeframe}"]["partitionStats"]["numMaterialized"] >= 30
+
+    today = tail_partition_day(datetime.now(UTC), "1m").isoformat()
+    runs = [dagster.launch("ohlc_1m_tail_job", today), dagster.launch("portfolio_sync_job")]
+    assert set(dagster.wait_for(runs).values()) == {"SUCCESS"}
+
+    statuses = _check_statuses(_nodes(dagster))
+    assert {name: s for name, s in statuses.items() if s not in {"SUCCEEDED", None}} == {}
+    ran = {name for name, s in statuses.items() if s == "SUCCEEDED"}
+    assert {f"ohlc_1m:{name}" for name in ("live_agrees_with_rest", "fresh")} <= ran
+    assert "portfolio_snapshot:portfolio_reconciled" in ran
