@@ -111,6 +111,25 @@ def _scrub_event(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Mappi
     return scrubbed
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Write each record to ``sys.stderr`` as it is then, not as it was when configured.
+
+    Whoever swaps stderr (a CLI test runner, pytest's capture) closes its stream afterwards; a
+    handler holding it would fail every later record ("I/O operation on closed file").
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass  # always the current sys.stderr
+
+
 def configure_logging(level: str | None = None, *, json_lines: bool | None = None) -> None:
     """Set up the root logger: level from ``KRAKKED_LOG_LEVEL`` (default INFO)."""
     level_name = (level or os.environ.get("KRAKKED_LOG_LEVEL") or "INFO").upper()
@@ -141,7 +160,7 @@ def configure_logging(level: str | None = None, *, json_lines: bool | None = Non
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers = [handler]

@@ -1,5 +1,8 @@
+import io
 import json
 import logging
+import sys
+import threading
 from typing import NamedTuple
 
 import pytest
@@ -112,3 +115,22 @@ def test_named_tuples_in_log_records_are_left_intact(caplog) -> None:
         logging.getLogger("krakked.test").info("event", extra={"dagster_event": event})
 
     assert caplog.records[-1].dagster_event is event
+
+
+def test_stderr_replaced_and_closed_after_configuring_then_log_goes_to_the_new_one(
+    restore_root_logging,
+) -> None:
+    # A CLI runner (or pytest's capture) swaps sys.stderr while a command configures logging,
+    # then closes its stream: a thread logging later must not hit "I/O operation on closed file".
+    old, first, second = sys.stderr, io.StringIO(), io.StringIO()
+    try:
+        sys.stderr = first
+        configure_logging(json_lines=True)
+        sys.stderr = second
+        first.close()
+        thread = threading.Thread(target=logging.getLogger("krakked.test").warning, args=("x",))
+        thread.start()
+        thread.join()
+    finally:
+        sys.stderr = old
+    assert json.loads(second.getvalue())["event"] == "x"
