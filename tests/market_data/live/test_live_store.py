@@ -1,5 +1,4 @@
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -7,7 +6,6 @@ import pytest
 from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock, SystemClock
-from krakked_core.db import make_engine, upgrade
 from krakked_core.db.server_clock import DatabaseServerClock, shared_clock
 from krakked_core.errors import DataStaleError, DataUnavailableError
 from krakked_core.market_data.live_cache import LiveCache
@@ -276,23 +274,16 @@ def test_the_shared_clock_is_the_servers_on_postgresql_and_the_hosts_on_sqlite(
     assert abs(shared.now() - SystemClock().now()) < timedelta(seconds=30)
 
 
-@pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Engine]:
-    eng = make_engine(pg_url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
 @pytest.mark.pg
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # one host per SQLite file
 def test_hosts_an_hour_apart_agree_on_ages_through_the_postgresql_servers_clock(
-    pg_engine: Engine,
+    engine: Engine,
 ) -> None:
     real = datetime.now(UTC)
     writer_host = ManualClock(real + timedelta(hours=1))
     reader_host = ManualClock(real - timedelta(hours=1))
-    writer = LiveStore(pg_engine, shared_clock(pg_engine, writer_host), TOLERANCE)
-    reader = LiveStore(pg_engine, shared_clock(pg_engine, reader_host), TOLERANCE)
+    writer = LiveStore(engine, shared_clock(engine, writer_host), TOLERANCE)
+    reader = LiveStore(engine, shared_clock(engine, reader_host), TOLERANCE)
     cache = LiveCache(writer_host)
 
     cache.on_ticker(_ticker("XBTUSD", writer_host.now(), last="1"))
