@@ -85,7 +85,7 @@ class _ChannelState:
     # Monotonic seconds.
     subscribed_at: float | None = None  # when the last subscribe was sent
     last_data_at: float | None = None  # last WebSocket data (REST data does not count)
-    due_since: float | None = None  # a trade seen on the pair since this channel's last data
+    due_since: float | None = None  # since another channel told a trade this one has not
     in_fallback: bool = False
     error: str | None = None  # the last subscription error, until a success
     price: Decimal | None = None  # the last trade price it told: ticker last, newest bar close
@@ -482,7 +482,7 @@ class KrakenWsClient:
         if isinstance(message, OhlcMessage):
             snapshot = message.type == "snapshot"
             for candle in message.items:
-                self._guarded("malformed_ohlc", self._on_ohlc, candle, now, snapshot)
+                self._guarded("malformed_ohlc", self._on_ohlc, candle, snapshot)
             return True
         if isinstance(message, SubscriptionAck):
             self._on_ack(conn, message)
@@ -521,7 +521,7 @@ class KrakenWsClient:
         self._data_arrived(ChannelKey("ticker", pair), item.last)
         self._sink.on_ticker(snapshot)
 
-    def _on_ohlc(self, item: WsOhlcItem, _now: datetime, snapshot: bool) -> None:
+    def _on_ohlc(self, item: WsOhlcItem, snapshot: bool) -> None:
         pair = self._canonical(item.symbol)
         timeframe = _TIMEFRAME_OF_INTERVAL.get(item.interval)
         if pair is None or timeframe is None:
@@ -622,11 +622,15 @@ class KrakenWsClient:
     def _keys_needing_rest(self, now: float) -> list[ChannelKey]:
         """Silent channels; and, while disconnected, every channel without recent data."""
         limit = self._config.silent_channel_seconds
+
+        def quiet(state: _ChannelState) -> bool:
+            heard = self._started_at if state.last_data_at is None else state.last_data_at
+            return now - heard > limit
+
         return sorted(
             key
             for key, state in self._states.items()
-            if state.in_fallback
-            or (not self.connected and now - _last_heard(state, self._started_at) > limit)
+            if state.in_fallback or (not self.connected and quiet(state))
         )
 
     def _probe_due(self) -> bool:
@@ -635,17 +639,14 @@ class KrakenWsClient:
         return self._clock.monotonic() - self._last_rest_at > self._config.rest_probe_seconds
 
 
-def _last_heard(state: _ChannelState, default: float) -> float:
-    return default if state.last_data_at is None else state.last_data_at
-
-
 def _overdue(state: _ChannelState, now: float, limit: float) -> bool:
     """Whether a channel missed, by ``limit``, its snapshot or the news of a trade."""
-    subscribed = state.subscribed_at
-    no_snapshot = subscribed is not None and (
-        state.last_data_at is None or state.last_data_at < subscribed
-    )
-    if no_snapshot and subscribed is not None and now - subscribed > limit:
+    subscribed, heard = state.subscribed_at, state.last_data_at
+    if (
+        subscribed is not None
+        and now - subscribed > limit
+        and (heard is None or heard < subscribed)
+    ):
         return True
     return state.due_since is not None and now - state.due_since > limit
 

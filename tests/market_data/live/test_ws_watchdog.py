@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from krakked_core.clock import ManualClock
-from krakked_core.config import AppConfig, WsConfig
+from krakked_core.config import WsConfig
 from krakked_core.market_data.live_cache import LiveCache
 from krakked_core.market_data.ws_client import ChannelKey, KrakenWsClient
 from krakked_core.model.market import KRAKEN_INTERVAL
@@ -192,7 +192,7 @@ def scanned_since(client: KrakenWsClient, scans: int) -> Callable[[], bool]:
 
 
 def test_a_channel_silenced_by_the_sandbox_fault_profile_is_caught_within_the_bound(
-    sim: Any, live_config: AppConfig, sim_pairs: dict[str, PairMetadata]
+    sim: Any, sim_pairs: dict[str, PairMetadata]
 ) -> None:
     # The sandbox acknowledges XBTUSD's candles, then sends nothing on them (Kraken's failure).
     sim.set_faults(FaultProfile(silent_channels=frozenset({"ohlc:BTC/USD"})))
