@@ -15,11 +15,22 @@ class Clock(Protocol):
         ...
 
 
+class MonotonicClock(Clock, Protocol):
+    """A wall clock and a monotonic one: ages and ordering must survive the wall clock being set."""
+
+    def monotonic(self) -> float:
+        """Return seconds on a clock that only moves forward (its origin means nothing)."""
+        ...
+
+
 class SystemClock:
     """The machine's clock."""
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
 
 class PinnedClock:
@@ -39,6 +50,9 @@ class PinnedClock:
     def now(self) -> datetime:
         return self._start + timedelta(seconds=self._monotonic() - self._origin)
 
+    def monotonic(self) -> float:
+        return self._monotonic()
+
 
 class ManualClock:
     """A clock that moves only when told to: deterministic tests and replays."""
@@ -47,16 +61,29 @@ class ManualClock:
         if start.tzinfo is None:
             raise ValueError("ManualClock needs a timezone-aware start time")
         self._now = start.astimezone(UTC)
+        self._elapsed = 0.0  # what monotonic() reads: time moved, not the wall clock set
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
         with self._lock:
             return self._now
 
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._elapsed
+
     def advance(self, seconds: float) -> datetime:
         """Move the clock forward and return the new time."""
         if seconds < 0:
             raise ValueError("a clock does not go backwards")
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+            self._elapsed += seconds
+            return self._now
+
+    def step(self, seconds: float) -> datetime:
+        """Set the wall clock ``seconds`` away, either way, as NTP or an operator does: no time
+        passes, so ``monotonic()`` stays put. Return the new wall time."""
         with self._lock:
             self._now += timedelta(seconds=seconds)
             return self._now
@@ -67,4 +94,5 @@ class ManualClock:
             when = when.astimezone(UTC)
             if when < self._now:
                 raise ValueError("a clock does not go backwards")
+            self._elapsed += (when - self._now).total_seconds()
             self._now = when

@@ -12,6 +12,10 @@ universe refresh reaches the live feed without a restart.
 
 The dead-man switch (Kraken's ``CancelAllOrdersAfter``) is refreshed here once the OMS supplies
 a ``DeadManSwitch``; until then there is none, and the sidecar says so at start-up.
+
+Two clocks: ``clock`` is this host's (the feed, the cache, bar closing), and the ``store`` judges
+ages on the clock every reader shares (``db.server_clock.shared_clock``); each batch carries its
+drain time (``as_of``) so the store keeps the tickers' ages across.
 """
 
 import asyncio
@@ -27,7 +31,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from krakked_core.clock import Clock
+from krakked_core.clock import Clock, MonotonicClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import NO_RETRY, KrakenRestClient, build_rest_client
 from krakked_core.connection.parsers.market import parse_asset_pairs
@@ -70,7 +74,7 @@ class Sidecar:
         config: AppConfig,
         store: LiveStore,
         pairs: Sequence[PairMetadata],
-        clock: Clock,
+        clock: MonotonicClock,
         rest: RestMarketData | None,
         dead_man_switch: DeadManSwitch | None = None,
         rng: random.Random | None = None,
@@ -160,6 +164,7 @@ class Sidecar:
             closed_bars=batch.closed_bars,
             running_bars=batch.running_bars,
             status=status,
+            as_of=batch.as_of,
         )
 
     async def _publish_loop(self, stop: asyncio.Event) -> None:

@@ -6,6 +6,7 @@ from krakked_core.cli.common import exit_on_error, print_json, runtime
 from krakked_core.clock import SystemClock
 from krakked_core.connection import build_rest_client
 from krakked_core.db import check_schema
+from krakked_core.db.server_clock import shared_clock
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.sidecar import (
     Sidecar,
@@ -33,7 +34,8 @@ def sidecar_cmd(
         rest = build_rest_client(rt.config, rt.paths, None, clock=clock)
         explicit = [p.strip().upper() for p in pairs.split(",") if p.strip()] if pairs else None
         chosen = resolve_pairs(rt.engine, rest, rt.config, explicit)
-        store = LiveStore(rt.engine, clock, rt.config.market_data.ws.stale_tolerance_seconds)
+        tolerance = rt.config.market_data.ws.stale_tolerance_seconds
+        store = LiveStore(rt.engine, shared_clock(rt.engine, clock), tolerance)
         sidecar = Sidecar(
             config=rt.config,
             store=store,
@@ -56,7 +58,9 @@ def data_status_cmd(
     with exit_on_error():
         check_schema(rt.engine)
         store = LiveStore(
-            rt.engine, SystemClock(), rt.config.market_data.ws.stale_tolerance_seconds
+            rt.engine,
+            shared_clock(rt.engine, SystemClock()),
+            rt.config.market_data.ws.stale_tolerance_seconds,
         )
         status = store.data_status()
     data = status.model_dump(mode="json")

@@ -15,6 +15,7 @@ from krakked_core.clock import SystemClock
 from krakked_core.dagster_api import DagsterApi, DagsterApiError
 from krakked_core.dagster_home import prepare_dagster_home
 from krakked_core.db import upgrade
+from krakked_core.db.server_clock import shared_clock
 from krakked_core.launcher import Component, LaunchError, Supervisor, krakked_argv
 from krakked_core.log import SECRET_SCRUBBER
 from krakked_core.loopback import HOST, free_port
@@ -136,7 +137,8 @@ def _start_rest(
     workspace = dagster.write_workspace(home, code_port)
     supervisor.start(dagster.daemon(home, workspace))
     supervisor.start(dagster.webserver(home, workspace, ui_port))
-    live = LiveStore(rt.engine, SystemClock(), rt.config.market_data.ws.stale_tolerance_seconds)
+    tolerance = rt.config.market_data.ws.stale_tolerance_seconds
+    live = LiveStore(rt.engine, shared_clock(rt.engine, SystemClock()), tolerance)
     supervisor.wait_until_ready(
         "sidecar",
         lambda: None if live.data_status().ws_connected else "no live data published yet",

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from krakked_core.clock import Clock, SystemClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import build_rest_client
+from krakked_core.db.server_clock import shared_clock
 from krakked_core.errors import DataUnavailableError, InsufficientDataError, UnknownPairError
 from krakked_core.market_data.backfill import (
     BackfillReport,
@@ -197,7 +198,9 @@ def build_market_data_api(
         engine=engine,
         client=client or build_rest_client(config, paths, None, clock=clock),
         store=OhlcStore(config.ohlc_root(paths), clock),
-        live=LiveStore(engine, clock, config.market_data.ws.stale_tolerance_seconds),
+        live=LiveStore(
+            engine, shared_clock(engine, clock), config.market_data.ws.stale_tolerance_seconds
+        ),
         config=config,
         clock=clock,
         show_progress=show_progress,

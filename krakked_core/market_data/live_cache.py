@@ -12,13 +12,19 @@ Each closed bar is handed out once. Later updates for it are counted and ignored
 *revision*: the exchange's settled view of the candle (a subscription snapshot, a committed REST
 row) that differs from what was handed out replaces it and is handed out again (the live store
 upserts it). The cache is not thread-safe: the sidecar's event loop owns it.
+
+Tickers are ordered by arrival and aged on the monotonic clock, never by wall time: after the
+wall clock is set back, the newest ticker still replaces the one held (wall-time ordering froze
+the price for as long as the step), and a step either way neither freshens nor ages a price. A
+drained ticker's ``updated_at`` is restated on the wall clock as it reads at the drain
+(``LiveBatch.as_of``), so the store can carry its true age onto the shared clock.
 """
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from krakked_core.clock import Clock
+from krakked_core.clock import MonotonicClock
 from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, TickerSnapshot
 
 BarKey = tuple[str, str]  # (canonical pair, timeframe)
@@ -34,6 +40,8 @@ class LiveBatch:
     tickers: tuple[TickerSnapshot, ...] = ()
     closed_bars: tuple[KeyedBar, ...] = ()
     running_bars: tuple[KeyedBar, ...] = ()
+    # The cache's wall time at the drain: the clock the tickers' ``updated_at`` are stated on.
+    as_of: datetime | None = field(default=None, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -55,10 +63,11 @@ class _BarState:
 class LiveCache:
     """Latest ticker per pair and live bar per (pair, timeframe), batched for publishing."""
 
-    def __init__(self, clock: Clock, close_grace_seconds: float = 2.0) -> None:
+    def __init__(self, clock: MonotonicClock, close_grace_seconds: float = 2.0) -> None:
         self._clock = clock
         self._grace = close_grace_seconds
         self._tickers: dict[str, TickerSnapshot] = {}
+        self._ticker_born: dict[str, float] = {}  # monotonic time each ticker was current
         self._dirty_tickers: set[str] = set()
         self._bars = _BarState()
         self.late_updates = 0  # updates for bars already closed (ignored)
@@ -68,11 +77,10 @@ class LiveCache:
     # --- writers (the WS client and the REST fallback) -----------------------------------
 
     def on_ticker(self, snapshot: TickerSnapshot) -> None:
-        """Keep the newest ticker of a pair."""
-        current = self._tickers.get(snapshot.pair)
-        if current is not None and current.updated_at > snapshot.updated_at:
-            return
+        """Keep the ticker of a pair that arrived last (already as old as its ``updated_at``)."""
+        age = max(0.0, (self._clock.now() - snapshot.updated_at).total_seconds())
         self._tickers[snapshot.pair] = snapshot
+        self._ticker_born[snapshot.pair] = self._clock.monotonic() - age
         self._dirty_tickers.add(snapshot.pair)
 
     def on_bar(self, pair: str, timeframe: str, bar: Bar, *, revise: bool = False) -> None:
@@ -111,9 +119,9 @@ class LiveCache:
         return self._bars.running.get((pair, timeframe))
 
     def fresh_pairs(self, tolerance_seconds: float) -> set[str]:
-        """Pairs whose ticker is no older than the tolerance."""
-        cutoff = self._clock.now() - timedelta(seconds=tolerance_seconds)
-        return {pair for pair, snap in self._tickers.items() if snap.updated_at >= cutoff}
+        """Pairs whose ticker is no older than the tolerance (on the monotonic clock)."""
+        oldest = self._clock.monotonic() - tolerance_seconds
+        return {pair for pair, born in self._ticker_born.items() if born >= oldest}
 
     # --- batching -------------------------------------------------------------------------
 
@@ -125,13 +133,15 @@ class LiveCache:
             running = state.running.get(key)
             if running is not None:
                 state.suspect[key] = running.time
-        self._close_expired(self._clock.now(), hold)
+        now = self._clock.now()
+        self._close_expired(now, hold)
         batch = LiveBatch(
-            tickers=tuple(self._tickers[pair] for pair in sorted(self._dirty_tickers)),
+            tickers=tuple(self._restated(pair, now) for pair in sorted(self._dirty_tickers)),
             closed_bars=_latest_versions(state.pending_closed),
             running_bars=tuple(
                 (*key, state.running[key]) for key in sorted(state.dirty) if key in state.running
             ),
+            as_of=now,
         )
         self._dirty_tickers.clear()
         state.pending_closed = []
@@ -143,6 +153,11 @@ class LiveCache:
         self._dirty_tickers.update(snap.pair for snap in batch.tickers)
         self._bars.pending_closed[:0] = batch.closed_bars
         self._bars.dirty.update((pair, tf) for pair, tf, _ in batch.running_bars)
+
+    def _restated(self, pair: str, now: datetime) -> TickerSnapshot:
+        """The pair's ticker with ``updated_at`` = ``now`` less its monotonic age."""
+        age = self._clock.monotonic() - self._ticker_born[pair]
+        return self._tickers[pair].model_copy(update={"updated_at": now - timedelta(seconds=age)})
 
     def _close(self, key: BarKey, bar: Bar) -> None:
         state = self._bars

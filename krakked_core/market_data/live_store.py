@@ -1,12 +1,22 @@
 """The live market data in the app DB: the sidecar writes it, any process reads it.
 
 Readers never pass stale data off as fresh: a ticker or live bar older than the tolerance raises
-``DataStaleError``, and nothing at all raises ``DataUnavailableError``. Ages are measured from
-when the sidecar *received* the data, against the reader's clock, so a dead sidecar shows up as
-stale data within the tolerance.
+``DataStaleError``, and nothing at all raises ``DataUnavailableError``.
+
+Whose clock judges the age: the writer (the sidecar) and the readers may run on different hosts
+sharing PostgreSQL, and their wall clocks differ. Stamping with the writer's clock and comparing
+with the reader's turned a skew into a wrong age: a writer an hour ahead made a 50-minute-old
+price look fresh. So both sides use one clock, the store's ``clock``: the composition roots pass
+``shared_clock`` (the PostgreSQL server's clock; on SQLite, one host, the host's). The writer
+brings its items' ages, measured on its own clock, across: ``publish(as_of=...)`` says what its
+clock read when the items were stated, and each stamp becomes the shared clock's now less that
+age. A stamp more than ``FUTURE_TOLERANCE`` ahead of the shared clock (that clock set back since,
+or a writer not using it) is suspect: stale, never fresh, and logged when an item turns so (not
+on every read). A dead sidecar still shows up as stale data within the tolerance.
 """
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +30,11 @@ from krakked_core.db.live_tables import data_status, live_bars, live_ticker
 from krakked_core.errors import DatabaseError, DataStaleError, DataUnavailableError
 from krakked_core.model.market import Bar, DataStatus, TickerSnapshot
 
+logger = logging.getLogger(__name__)
+
 KeyedBar = tuple[str, str, Bar]  # (canonical pair, timeframe, bar)
+# How far ahead of the shared clock a stamp may be before it is suspect (a clock set back).
+FUTURE_TOLERANCE = timedelta(seconds=2)
 
 STATUS_ROW_ID = 1
 _BAR_VALUES = ("open", "high", "low", "close", "vwap", "volume", "count")
@@ -35,6 +49,7 @@ class LiveStore:
         self._engine = engine
         self._clock = clock
         self._tolerance = timedelta(seconds=stale_tolerance_seconds)
+        self._in_future: set[str] = set()  # items stamped in the future: logged on entering
 
     # --- writer (the sidecar) -------------------------------------------------------------
 
@@ -44,17 +59,22 @@ class LiveStore:
         closed_bars: Sequence[KeyedBar] = (),
         running_bars: Sequence[KeyedBar] = (),
         status: DataStatus | None = None,
+        as_of: datetime | None = None,
     ) -> None:
         """Write one batch in one transaction: all of it lands, or none of it.
 
-        Bars are stamped with the store clock's now (the sidecar publishes within a second of
-        receiving them). A closed bar is never turned back into a running one, and closing a bar
-        keeps the time its data last arrived.
+        ``as_of``: the writer's clock when the tickers' ``updated_at`` and the status's
+        ``last_message_at`` were stated; they are moved onto the store's clock, keeping their
+        ages (None: they are on it already). Bars are stamped with the store clock's now (the
+        sidecar publishes within a second of receiving them). A closed bar is never turned back
+        into a running one, and closing a bar keeps the time its data last arrived.
         """
         now = _utc(self._clock.now())
+        shift = timedelta(0) if as_of is None else now - _utc(as_of)
         with self._engine.begin() as conn:
             if tickers:
-                _upsert(conn, live_ticker, [_ticker_row(t) for t in tickers], ("pair",))
+                rows = [_ticker_row(t, shift) for t in tickers]
+                _upsert(conn, live_ticker, rows, ("pair",))
             if running_bars:
                 rows = [_bar_row(key, closed=False, now=now) for key in running_bars]
                 _upsert(conn, live_bars, rows, ("pair", "timeframe", "time"), running=True)
@@ -62,7 +82,7 @@ class LiveStore:
                 rows = [_bar_row(key, closed=True, now=now) for key in closed_bars]
                 _upsert(conn, live_bars, rows, ("pair", "timeframe", "time"))
             if status is not None:
-                _upsert(conn, data_status, [_status_row(status, now)], ("id",))
+                _upsert(conn, data_status, [_status_row(status, now, shift)], ("id",))
 
     def prune_closed_bars(self, before_ts: int) -> int:
         """Delete closed bars opening before ``before_ts`` (history lives in the OHLC store)."""
@@ -123,17 +143,22 @@ class LiveStore:
     def data_status(self) -> DataStatus:
         """The feed status as of now: fresh/stale recomputed from ticker ages.
 
-        A sidecar that has not reported within the tolerance counts as disconnected (its last
-        claim is not repeated). Before any report: nothing connected, the tickers' pairs only.
+        A sidecar that has not reported within the tolerance (or whose report is stamped in the
+        future) counts as disconnected (its last claim is not repeated). Before any report:
+        nothing connected, the tickers' pairs only.
         """
-        cutoff = _utc(self._clock.now()) - self._tolerance
+        now = _utc(self._clock.now())
         with self._engine.connect() as conn:
             ages = {row.pair: _utc(row.updated_at) for row in conn.execute(select(live_ticker))}
             row = conn.execute(select(data_status).where(data_status.c.id == STATUS_ROW_ID)).first()
         pairs = set(ages)
         if row is not None:
             pairs = set(json.loads(row.fresh_pairs)) | set(json.loads(row.stale_pairs))
-        fresh = sorted(pair for pair in pairs if pair in ages and ages[pair] >= cutoff)
+        fresh = sorted(
+            pair
+            for pair in pairs
+            if pair in ages and self._fresh(ages[pair], now, f"{pair} ticker")
+        )
         stale = sorted(pairs - set(fresh))
         if row is None:
             return DataStatus(
@@ -144,7 +169,7 @@ class LiveStore:
                 stale_pairs=tuple(stale),
                 subscription_errors=(),
             )
-        alive = _utc(row.updated_at) >= cutoff
+        alive = self._fresh(_utc(row.updated_at), now, "the sidecar's status")
         return DataStatus(
             rest_ok=bool(row.rest_ok) and alive,
             ws_connected=bool(row.ws_connected) and alive,
@@ -155,12 +180,35 @@ class LiveStore:
         )
 
     def _check_fresh(self, updated_at: datetime, what: str) -> None:
-        age = _utc(self._clock.now()) - updated_at
-        if age > self._tolerance:
+        now = _utc(self._clock.now())
+        if self._fresh(updated_at, now, what):
+            return
+        age = now - updated_at
+        if age < timedelta(0):
             raise DataStaleError(
-                f"{what} is {age.total_seconds():.1f}s old "
-                f"(tolerance {self._tolerance.total_seconds():g}s)"
+                f"{what} is stamped {-age.total_seconds():.1f}s in the future: suspect, "
+                "not fresh (was a clock set back?)"
             )
+        raise DataStaleError(
+            f"{what} is {age.total_seconds():.1f}s old "
+            f"(tolerance {self._tolerance.total_seconds():g}s)"
+        )
+
+    def _fresh(self, updated_at: datetime, now: datetime, what: str) -> bool:
+        """Within the tolerance, and not stamped in the future (logged when ``what`` gets so,
+        not on every read)."""
+        age = now - updated_at
+        if age < -FUTURE_TOLERANCE:
+            if what not in self._in_future:
+                self._in_future.add(what)
+                logger.warning(
+                    "%s is stamped in the future: treated as stale until its stamps are sane",
+                    what,
+                    extra={"ahead_seconds": round(-age.total_seconds(), 1)},
+                )
+            return False
+        self._in_future.discard(what)
+        return age <= self._tolerance
 
 
 # --- rows -----------------------------------------------------------------------------------
@@ -173,7 +221,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _ticker_row(snap: TickerSnapshot) -> dict[str, Any]:
+def _ticker_row(snap: TickerSnapshot, shift: timedelta) -> dict[str, Any]:
     return {
         "pair": snap.pair,
         "bid": snap.bid,
@@ -181,7 +229,7 @@ def _ticker_row(snap: TickerSnapshot) -> dict[str, Any]:
         "last": snap.last,
         "volume_24h": snap.volume_24h,
         "vwap_24h": snap.vwap_24h,
-        "updated_at": _utc(snap.updated_at),
+        "updated_at": _utc(snap.updated_at) + shift,
     }
 
 
@@ -200,13 +248,13 @@ def _bar(row: RowMapping) -> Bar:
     return Bar(time=int(row["time"]), **{name: row[name] for name in _BAR_VALUES})
 
 
-def _status_row(status: DataStatus, now: datetime) -> dict[str, Any]:
+def _status_row(status: DataStatus, now: datetime, shift: timedelta) -> dict[str, Any]:
     last = status.last_message_at
     return {
         "id": STATUS_ROW_ID,
         "rest_ok": status.rest_ok,
         "ws_connected": status.ws_connected,
-        "last_message_at": None if last is None else _utc(last),
+        "last_message_at": None if last is None else _utc(last) + shift,
         "fresh_pairs": json.dumps(list(status.fresh_pairs)),
         "stale_pairs": json.dumps(list(status.stale_pairs)),
         "subscription_errors": json.dumps(list(status.subscription_errors)),

@@ -4,8 +4,16 @@
 - Reconnects with exponential backoff and jitter, and resubscribes everything afterwards.
 - Heartbeat watchdog: a socket silent for ``heartbeat_timeout_seconds`` is dropped and reopened.
 - Channel watchdog: Kraken can acknowledge a subscription and then send nothing while heartbeats
-  flow. A (channel, pair[, timeframe]) without data for ``silent_channel_seconds`` is
-  resubscribed and served from REST until WebSocket data flows again.
+  flow. A channel is judged by what it can expect, since an ohlc channel sends only when a trade
+  happens (a quiet 1d candle of a thin pair is normal, not silence). Within
+  ``silent_channel_seconds`` a channel is due: its snapshot after a subscribe; and data after
+  another channel of its pair told of a trade it has not told (a new last price: the ticker's
+  ``last`` and every running candle's close are the same last trade). Beyond that, a channel
+  is silent only when its whole pair is: nothing on any of its channels for the bound.
+  Silent channels are resubscribed and served from REST until WebSocket data flows again; the
+  log says when channels turn silent, not each time they are resubscribed.
+- Durations (watchdogs, the REST fallback's pacing) run on the monotonic clock, so a wall clock
+  set back or forward neither blinds them nor sets them off.
 - A malformed or unknown frame (or one unusable item of a frame) is counted, logged once per
   kind, and skipped; it never stops the client.
 - ``set_pairs`` changes the streamed pairs while running (subscribe/unsubscribe the difference).
@@ -22,14 +30,15 @@ import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
-from krakked_core.clock import Clock
+from krakked_core.clock import MonotonicClock
 from krakked_core.config import WsConfig
 from krakked_core.connection.parsers.ws import (
     OhlcMessage,
@@ -74,10 +83,14 @@ class ChannelKey:
 
 @dataclass
 class _ChannelState:
-    subscribed_at: datetime | None = None  # when the last subscribe was sent
-    last_data_at: datetime | None = None  # last WebSocket data (REST data does not count)
+    # Monotonic seconds.
+    subscribed_at: float | None = None  # when the last subscribe was sent
+    last_data_at: float | None = None  # last WebSocket data (REST data does not count)
+    due_since: float | None = None  # since another channel told a trade this one has not
     in_fallback: bool = False
     error: str | None = None  # the last subscription error, until a success
+    price: Decimal | None = None  # the last trade price it told: ticker last, newest bar close
+    price_bar: int = 0  # ohlc: the time of the bar ``price`` is the close of
 
 
 @dataclass
@@ -110,9 +123,9 @@ class _Request:
 @dataclass
 class _Connection:
     ws: ClientConnection
-    opened_at: datetime
-    last_frame_at: datetime
-    next_scan_at: datetime
+    opened_at: float  # monotonic seconds, as the two below
+    last_frame_at: float
+    next_scan_at: float
     requests: dict[int, _Request] = field(default_factory=dict)
 
 
@@ -132,7 +145,7 @@ class KrakenWsClient:
         pairs: Sequence[PairMetadata],
         timeframes: Sequence[str],
         config: WsConfig,
-        clock: Clock,
+        clock: MonotonicClock,
         sink: LiveSink,
         fallback: RestFallback | None = None,
         rng: random.Random | None = None,
@@ -152,12 +165,13 @@ class KrakenWsClient:
         self._retired: set[str] = set()  # wsnames unsubscribed by set_pairs: their data is dropped
         self._keys: list[ChannelKey] = []
         self._states: dict[ChannelKey, _ChannelState] = {}
+        self._pair_price: dict[str, Decimal] = {}  # the newest trade price told, per pair
         self._add_pairs(pairs)
         self._conn: _Connection | None = None
         self._req_ids = itertools.count(1)
         self._logged_kinds: set[str] = set()
-        self._started_at = clock.now()
-        self._last_rest_at: datetime | None = None
+        self._started_at = clock.monotonic()
+        self._last_rest_at: float | None = None
         self.counters = WsCounters()
         self.connected = False
         self.last_message_at: datetime | None = None
@@ -256,6 +270,7 @@ class KrakenWsClient:
                 self._retired.add(wsname)
         for pair in gone:
             self._v2_symbol.pop(pair, None)
+            self._pair_price.pop(pair, None)
 
     # --- running --------------------------------------------------------------------------
 
@@ -316,23 +331,23 @@ class KrakenWsClient:
         """One connection: subscribe everything, then read until stop or failure."""
         got_data = False
         async with connect(self._url, open_timeout=self._config.heartbeat_timeout_seconds) as ws:
-            opened = self._clock.now()
+            opened = self._clock.monotonic()
             conn = _Connection(ws=ws, opened_at=opened, last_frame_at=opened, next_scan_at=opened)
             self._conn = conn
             self.connected = True
             logger.info("WebSocket connected", extra={"url": self._url, **SHOW_ON_TERMINAL})
             await self._subscribe(conn, list(self._keys))
+            timeout = self._config.heartbeat_timeout_seconds
             while not stop.is_set():
                 raw = await _recv(ws, TICK_SECONDS)
-                now = self._clock.now()
+                now = self._clock.monotonic()
                 if raw is not None:
                     conn.last_frame_at = now
-                    got_data = self._handle_safely(conn, raw, now) or got_data
-                timeout = timedelta(seconds=self._config.heartbeat_timeout_seconds)
+                    got_data = self._handle_safely(conn, raw, self._clock.now()) or got_data
                 if now - conn.last_frame_at > timeout:
-                    raise _SilentSocketError(f"no frame for {timeout.total_seconds():g}s")
+                    raise _SilentSocketError(f"no frame for {timeout:g}s")
                 if now >= conn.next_scan_at:  # once per tick, not after every frame
-                    conn.next_scan_at = now + timedelta(seconds=TICK_SECONDS)
+                    conn.next_scan_at = now + TICK_SECONDS
                     await self._watch_channels(conn, now)
         return got_data
 
@@ -345,14 +360,15 @@ class KrakenWsClient:
         self, conn: _Connection, method: str, keys: Iterable[ChannelKey]
     ) -> None:
         groups: dict[tuple[str, str | None], list[str]] = {}
-        now = self._clock.now()
+        now = self._clock.monotonic()
         for key in keys:
             state = self._states.get(key)
             if state is None:  # dropped by set_pairs meanwhile
                 continue
             groups.setdefault((key.channel, key.timeframe), []).append(key.pair)
-            if method == "subscribe":
+            if method == "subscribe":  # a fresh subscription: due its snapshot, nothing else
                 state.subscribed_at = now
+                state.due_since = None
         size = self._config.subscribe_batch_size
         for (channel, timeframe), pairs in groups.items():
             for start in range(0, len(pairs), size):
@@ -403,27 +419,41 @@ class KrakenWsClient:
         keys = [ChannelKey(channel, p, timeframe if channel == "ohlc" else None) for p in pairs]
         return [key for key in keys if key in self._states]
 
-    async def _watch_channels(self, conn: _Connection, now: datetime) -> None:
+    async def _watch_channels(self, conn: _Connection, now: float) -> None:
         """Resubscribe channels acknowledged but silent, and send them to the REST fallback."""
         self.counters.channel_scans += 1
-        limit = timedelta(seconds=self._config.silent_channel_seconds)
-        silent = []
-        for key, state in self._states.items():
-            since = max(filter(None, (state.subscribed_at, state.last_data_at)), default=None)
-            if since is not None and now - since > limit:
-                silent.append(key)
+        silent = [key for pair in self._v2_symbol for key in self._silent_keys(pair, now)]
         if not silent:
             return
+        turned = [key for key in silent if not self._states[key].in_fallback]
         for key in silent:
             self._states[key].in_fallback = True
-        logger.info(
+        # A state change is news; resubscribing channels already silent is routine.
+        log = logger.info if turned else logger.debug
+        log(
             "no data on %d channel(s): resubscribing them, REST fallback on",
-            len(silent),
-            extra={"channels": [str(key) for key in silent][:20]},
+            len(turned or silent),
+            extra={"channels": [str(key) for key in turned or silent][:20]},
         )
         self.counters.resubscribes += len(silent)
         await self._send_grouped(conn, "unsubscribe", silent)
         await self._subscribe(conn, silent)
+
+    def _silent_keys(self, pair: str, now: float) -> list[ChannelKey]:
+        """The pair's channels overdue: all of them when the whole pair is quiet, else those
+        that missed their snapshot or a trade the pair's other channels saw."""
+        limit = self._config.silent_channel_seconds
+        keys = self._pair_keys(pair)
+        states = [self._states[key] for key in keys]
+        heard = [t for st in states for t in (st.subscribed_at, st.last_data_at) if t is not None]
+        if heard and now - max(heard) > limit:
+            return keys
+        return [key for key, st in zip(keys, states, strict=True) if _overdue(st, now, limit)]
+
+    def _pair_keys(self, pair: str) -> list[ChannelKey]:
+        keys = [ChannelKey("ticker", pair)]
+        keys.extend(ChannelKey("ohlc", pair, timeframe) for timeframe in self._timeframes)
+        return [key for key in keys if key in self._states]
 
     # --- incoming frames ------------------------------------------------------------------
 
@@ -453,7 +483,7 @@ class KrakenWsClient:
         if isinstance(message, OhlcMessage):
             snapshot = message.type == "snapshot"
             for candle in message.items:
-                self._guarded("malformed_ohlc", self._on_ohlc, candle, now, snapshot)
+                self._guarded("malformed_ohlc", self._on_ohlc, candle, snapshot)
             return True
         if isinstance(message, SubscriptionAck):
             self._on_ack(conn, message)
@@ -489,10 +519,10 @@ class KrakenWsClient:
             vwap_24h=item.vwap,
             updated_at=now,
         )
-        self._data_arrived(ChannelKey("ticker", pair), now)
+        self._data_arrived(ChannelKey("ticker", pair), item.last)
         self._sink.on_ticker(snapshot)
 
-    def _on_ohlc(self, item: WsOhlcItem, now: datetime, snapshot: bool) -> None:
+    def _on_ohlc(self, item: WsOhlcItem, snapshot: bool) -> None:
         pair = self._canonical(item.symbol)
         timeframe = _TIMEFRAME_OF_INTERVAL.get(item.interval)
         if pair is None or timeframe is None:
@@ -509,20 +539,39 @@ class KrakenWsClient:
             volume=float(item.volume),
             count=item.trades,
         )
-        self._data_arrived(ChannelKey("ohlc", pair, timeframe), now)
+        self._data_arrived(
+            ChannelKey("ohlc", pair, timeframe), item.close, bar_time=bar.time, news=not snapshot
+        )
         # A snapshot (after a (re)subscribe) carries the candle as the exchange has it: it may
         # revise a bar the cache already closed from partial updates.
         self._sink.on_bar(pair, timeframe, bar, revise=snapshot)
 
-    def _data_arrived(self, key: ChannelKey, now: datetime) -> None:
+    def _data_arrived(
+        self, key: ChannelKey, price: Decimal, *, bar_time: int = 0, news: bool = True
+    ) -> None:
+        """Note data on ``key`` telling ``price`` as the last trade (an ohlc item: its bar's
+        close). A new price told (not by a snapshot) is news of a trade, which the pair's
+        channels that have not told that price then owe."""
         self.counters.data_items += 1
         state = self._states.get(key)
         if state is None:
             return
-        state.last_data_at = now
+        now = self._clock.monotonic()
+        state.last_data_at, state.due_since = now, None
         if state.in_fallback:
             state.in_fallback = False
             logger.info("data flows again on %s: REST fallback off", key)
+        if bar_time < state.price_bar:  # an older candle (of a snapshot): not the last trade
+            return
+        told = news and state.price is not None and price != state.price
+        state.price, state.price_bar = price, bar_time
+        if not told or self._pair_price.get(key.pair) == price:
+            return  # nothing new, or the same trade another channel told already
+        self._pair_price[key.pair] = price
+        for other in self._pair_keys(key.pair):
+            owed = self._states[other]
+            if owed.price != price and owed.due_since is None:
+                owed.due_since = now
 
     def _canonical(self, symbol: str) -> str | None:
         try:
@@ -561,31 +610,46 @@ class KrakenWsClient:
             await _wait(stop, interval)
 
     async def _rest_round(self, fallback: RestFallback) -> None:
-        keys = self._keys_needing_rest(self._clock.now())
+        keys = self._keys_needing_rest(self._clock.monotonic())
         tickers = [key.pair for key in keys if key.channel == "ticker"]
         ohlc = [(key.pair, key.timeframe) for key in keys if key.timeframe is not None]
         if tickers or ohlc:
             await fallback.poll(tickers, ohlc)
-            self._last_rest_at = self._clock.now()
+            self._last_rest_at = self._clock.monotonic()
         elif self._probe_due():
             await fallback.probe()
-            self._last_rest_at = self._clock.now()
+            self._last_rest_at = self._clock.monotonic()
 
-    def _keys_needing_rest(self, now: datetime) -> list[ChannelKey]:
+    def _keys_needing_rest(self, now: float) -> list[ChannelKey]:
         """Silent channels; and, while disconnected, every channel without recent data."""
-        limit = timedelta(seconds=self._config.silent_channel_seconds)
+        limit = self._config.silent_channel_seconds
+
+        def quiet(state: _ChannelState) -> bool:
+            heard = self._started_at if state.last_data_at is None else state.last_data_at
+            return now - heard > limit
+
         return sorted(
             key
             for key, state in self._states.items()
-            if state.in_fallback
-            or (not self.connected and now - (state.last_data_at or self._started_at) > limit)
+            if state.in_fallback or (not self.connected and quiet(state))
         )
 
     def _probe_due(self) -> bool:
         if self._last_rest_at is None:
             return True
-        age = self._clock.now() - self._last_rest_at
-        return age > timedelta(seconds=self._config.rest_probe_seconds)
+        return self._clock.monotonic() - self._last_rest_at > self._config.rest_probe_seconds
+
+
+def _overdue(state: _ChannelState, now: float, limit: float) -> bool:
+    """Whether a channel missed, by ``limit``, its snapshot or the news of a trade."""
+    subscribed, heard = state.subscribed_at, state.last_data_at
+    if (
+        subscribed is not None
+        and now - subscribed > limit
+        and (heard is None or heard < subscribed)
+    ):
+        return True
+    return state.due_since is not None and now - state.due_since > limit
 
 
 def _v2_symbol_of(meta: PairMetadata) -> str | None:

@@ -230,3 +230,51 @@ def test_bar_held_and_expired_unsettled_is_dropped_once_live_data_is_back(
     assert cache.drain().closed_bars == ()  # no longer held, but never settled
     assert cache.running_bar(*key) is None
     assert cache.dropped_partial == 1
+
+
+def _ticker(clock: ManualClock, last: str) -> TickerSnapshot:
+    return TickerSnapshot(
+        pair="XBTUSD",
+        bid=Decimal(1),
+        ask=Decimal(2),
+        last=Decimal(last),
+        volume_24h=Decimal(1),
+        vwap_24h=Decimal(1),
+        updated_at=clock.now(),
+    )
+
+
+def test_after_the_clock_is_set_back_the_newest_ticker_still_replaces_the_held_one(
+    cache: LiveCache, clock: ManualClock
+) -> None:
+    cache.on_ticker(_ticker(clock, "1"))
+    cache.drain()
+    clock.step(-3600)  # NTP or an operator sets the wall clock an hour back
+    clock.advance(1)
+    cache.on_ticker(_ticker(clock, "2"))
+
+    latest = cache.latest_ticker("XBTUSD")
+    batch = cache.drain()
+
+    assert latest is not None and latest.last == Decimal("2")
+    assert [snap.last for snap in batch.tickers] == [Decimal("2")]
+    # Stated on the wall clock as it reads now: not an hour in the future.
+    assert batch.tickers[0].updated_at == clock.now()
+    assert cache.fresh_pairs(10) == {"XBTUSD"}
+
+
+def test_a_clock_step_neither_freshens_nor_ages_a_ticker(
+    cache: LiveCache, clock: ManualClock
+) -> None:
+    cache.on_ticker(_ticker(clock, "1"))
+    clock.step(3600)
+    assert cache.fresh_pairs(10) == {"XBTUSD"}  # received a moment ago, whatever the wall says
+    (restated,) = cache.drain().tickers
+    assert restated.updated_at == clock.now()
+
+    clock.step(-7200)
+    clock.advance(11)
+    assert cache.fresh_pairs(10) == set()  # 11 s old, though the wall clock says earlier
+    cache.on_ticker(_ticker(clock, "1"))
+    (again,) = cache.drain().tickers
+    assert again.updated_at == clock.now()

@@ -1,10 +1,12 @@
+import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
 
-from krakked_core.clock import ManualClock
+from krakked_core.clock import ManualClock, SystemClock
+from krakked_core.db.server_clock import DatabaseServerClock, shared_clock
 from krakked_core.errors import DataStaleError, DataUnavailableError
 from krakked_core.market_data.live_cache import LiveCache
 from krakked_core.market_data.live_store import LiveStore
@@ -186,3 +188,112 @@ def test_revised_closed_bar_replaces_the_published_values(engine: Engine) -> Non
     store.publish(closed_bars=cache.drain().closed_bars)
 
     assert store.closed_bars_since("XBTUSD", "1m", t0 - 1) == [settled]
+
+
+def test_stamps_in_the_future_are_stale_never_fresh_and_logged_once(
+    store: LiveStore, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.publish(
+        tickers=[_ticker("XBTUSD", START)],
+        running_bars=[("XBTUSD", "1m", _bar(60))],
+        status=_status(fresh=("XBTUSD",)),
+    )
+    clock.step(-3600)  # the shared clock is set an hour back: every stamp is now ahead of it
+
+    with caplog.at_level(logging.WARNING, logger="krakked_core.market_data.live_store"):
+        for _ in range(3):
+            with pytest.raises(DataStaleError, match="future"):
+                store.latest_ticker("XBTUSD")
+            with pytest.raises(DataStaleError, match="future"):
+                store.live_bar("XBTUSD", "1m")
+            status = store.data_status()
+            assert status.fresh_pairs == () and status.stale_pairs == ("XBTUSD",)
+            assert not status.ws_connected and not status.rest_ok
+
+    warned = [r.getMessage() for r in caplog.records]
+    assert sorted(warned) == sorted(
+        f"{what} is stamped in the future: treated as stale until its stamps are sane"
+        for what in ("XBTUSD ticker", "XBTUSD 1m bar", "the sidecar's status")
+    )
+    # Published again on the clock as it reads now: fresh.
+    store.publish(tickers=[_ticker("XBTUSD", clock.now())])
+    assert store.latest_ticker("XBTUSD").updated_at == clock.now()
+
+
+def test_a_stamp_within_the_future_tolerance_is_fresh(store: LiveStore, clock: ManualClock) -> None:
+    store.publish(tickers=[_ticker("XBTUSD", START + timedelta(seconds=1))])
+
+    assert store.latest_ticker("XBTUSD").last == Decimal("105899.123456789")
+
+
+@pytest.mark.parametrize("writer_skew", [3600.0, -3600.0])
+def test_a_skewed_writer_keeps_its_ages_on_the_shared_clock(
+    engine: Engine, clock: ManualClock, writer_skew: float
+) -> None:
+    # The writer's host clock is an hour off the shared clock (``clock``); it states what it
+    # publishes on its own clock (``as_of``) and the store keeps the ages, not the skew.
+    writer_host = ManualClock(START + timedelta(seconds=writer_skew))
+    writer = LiveStore(engine, clock, TOLERANCE)
+    reader = LiveStore(engine, clock, TOLERANCE)
+    received = writer_host.now() - timedelta(seconds=4)
+    writer.publish(
+        tickers=[_ticker("XBTUSD", received)],
+        status=DataStatus(
+            rest_ok=True,
+            ws_connected=True,
+            last_message_at=received,
+            fresh_pairs=("XBTUSD",),
+            stale_pairs=(),
+            subscription_errors=(),
+        ),
+        as_of=writer_host.now(),
+    )
+
+    assert reader.latest_ticker("XBTUSD").updated_at == START - timedelta(seconds=4)
+    assert reader.data_status().last_message_at == START - timedelta(seconds=4)
+    assert reader.data_status().fresh_pairs == ("XBTUSD",)
+    clock.advance(50 * 60)  # the sidecar died 50 minutes ago: its last price is stale
+    with pytest.raises(DataStaleError, match="old"):
+        reader.latest_ticker("XBTUSD")
+    assert reader.data_status().fresh_pairs == ()
+    assert not reader.data_status().ws_connected
+
+
+def test_the_shared_clock_is_the_servers_on_postgresql_and_the_hosts_on_sqlite(
+    engine: Engine,
+) -> None:
+    host = ManualClock(datetime.now(UTC) + timedelta(hours=1))
+
+    shared = shared_clock(engine, host)
+
+    if engine.dialect.name == "sqlite":  # one host: its clock is everybody's
+        assert shared is host
+        return
+    assert isinstance(shared, DatabaseServerClock)
+    # This server runs on this machine: its clock is the system's, not the skewed host's.
+    assert abs(shared.now() - SystemClock().now()) < timedelta(seconds=30)
+
+
+@pytest.mark.pg
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # one host per SQLite file
+def test_hosts_an_hour_apart_agree_on_ages_through_the_postgresql_servers_clock(
+    engine: Engine,
+) -> None:
+    real = datetime.now(UTC)
+    writer_host = ManualClock(real + timedelta(hours=1))
+    reader_host = ManualClock(real - timedelta(hours=1))
+    writer = LiveStore(engine, shared_clock(engine, writer_host), TOLERANCE)
+    reader = LiveStore(engine, shared_clock(engine, reader_host), TOLERANCE)
+    cache = LiveCache(writer_host)
+
+    cache.on_ticker(_ticker("XBTUSD", writer_host.now(), last="1"))
+    batch = cache.drain()
+    writer.publish(tickers=batch.tickers, as_of=batch.as_of)
+    assert reader.latest_ticker("XBTUSD").last == Decimal("1")  # just received: fresh
+
+    cache.on_ticker(_ticker("ETHUSD", writer_host.now(), last="2"))
+    writer_host.advance(50 * 60)  # held 50 minutes by the writer before it got published
+    batch = cache.drain()
+    writer.publish(tickers=batch.tickers, as_of=batch.as_of)
+    with pytest.raises(DataStaleError, match="old"):
+        reader.latest_ticker("ETHUSD")

@@ -5,6 +5,7 @@ requests, sends ``frames`` once after the first subscribe, and a heartbeat every
 With ``sessions``, the n-th connection sends ``sessions[n]`` instead and, unless it is the last
 session, then closes (a dropped socket); a connection after the first waits for ``gate`` (when
 given) before sending, so a test can look at the client while it is reconnected but unfed.
+``push`` sends a frame on the open connection whenever the test says (lockstep feeds).
 """
 
 import asyncio
@@ -30,6 +31,7 @@ class ScriptedWs:
     sessions: list[list[str]] = field(default_factory=list)
     gate: asyncio.Event | None = None
     connections: int = 0
+    _open: ServerConnection | None = None
 
     def subscribed(self, channel: str) -> set[str]:
         """Symbols of ``channel`` subscribed and not unsubscribed since (in request order)."""
@@ -44,11 +46,18 @@ class ScriptedWs:
                 symbols.difference_update(params["symbol"])
         return symbols
 
+    async def push(self, frame: str) -> None:
+        """Send ``frame`` on the connection open now."""
+        if self._open is None:
+            raise RuntimeError("no client connected")
+        await self._open.send(frame)
+
     async def _serve(self, ws: ServerConnection) -> None:
         index = self.connections
         self.connections += 1
         frames = self.sessions[index] if index < len(self.sessions) else self.frames
         drop = index < len(self.sessions) - 1
+        self._open = ws
         await ws.send(
             json.dumps({"channel": "status", "type": "update", "data": [{"system": "online"}]})
         )
