@@ -321,6 +321,7 @@ class EffectiveConfig:
 
     config: AppConfig
     exchange_source: str
+    demo: bool = False  # aimed at a running `krakked up --sim`: use the sandbox's own key
 
 
 DEFAULTS_SOURCE = "the defaults"
@@ -374,9 +375,9 @@ def _aimed_at_demo(loaded: EffectiveConfig, venue: ActiveVenue, paths: AppPaths)
     if loaded.exchange_source == DEFAULTS_SOURCE:
         urls = {"rest_url": venue.rest_url, "ws_url": venue.ws_url}
         config = loaded.config.model_copy(update={"exchange": exchange.model_copy(update=urls)})
-        return EffectiveConfig(config, demo)
+        return EffectiveConfig(config, demo, demo=True)
     if (exchange.rest_url, exchange.ws_url) == (venue.rest_url, venue.ws_url):
-        return loaded
+        return EffectiveConfig(loaded.config, loaded.exchange_source, demo=True)
     # Mixing real-exchange data into the demo's DB and store (or the reverse) must not happen.
     raise ConfigError(
         f"exchange.rest_url is {exchange.rest_url} and exchange.ws_url is {exchange.ws_url} "

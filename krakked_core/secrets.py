@@ -57,7 +57,7 @@ _KEY_BYTES = 32
 _SALT_BYTES = 16
 _NONCE_BYTES = 12
 
-CredentialSource = Literal["env", "file", "entered"]
+CredentialSource = Literal["env", "file", "entered", "sandbox"]
 
 
 @dataclass(frozen=True, repr=False)

@@ -16,6 +16,7 @@ from krakked_core.db import make_engine
 from krakked_core.errors import ConfigError, KrakkedError
 from krakked_core.log import configure_logging
 from krakked_core.paths import AppPaths
+from krakked_core.secrets import Credentials, load_credentials
 
 EXIT_ERROR = 1
 
@@ -27,6 +28,23 @@ class Runtime:
     paths: AppPaths
     config: AppConfig
     exchange_source: str  # where the exchange URLs came from (a running demo, a file, ...)
+    demo: bool = False  # aimed at a running `krakked up --sim`
+
+    def credentials(self) -> Credentials:
+        """The key for this venue: the sandbox's own during a demo, never the real one."""
+        if self.demo:
+            # The real key (if any) must not go to the sandbox, and the sandbox's key is the
+            # only one it accepts. Imported here: sim_cmd imports this module.
+            from krakked_core.cli.sim_cmd import (  # noqa: PLC0415
+                credentials_file,
+                load_or_create_credentials,
+            )
+
+            key, secret = load_or_create_credentials(credentials_file(self.paths))
+            return Credentials.of(key, secret, source="sandbox")
+        return load_credentials(
+            self.paths, password_prompt=lambda: typer.prompt("Master password", hide_input=True)
+        )
 
     @cached_property
     def engine(self) -> Engine:
@@ -40,7 +58,12 @@ def runtime() -> Runtime:
         configure_logging()
         loaded = load_effective_config(paths)
     paths.ensure()
-    return Runtime(paths=paths, config=loaded.config, exchange_source=loaded.exchange_source)
+    return Runtime(
+        paths=paths,
+        config=loaded.config,
+        exchange_source=loaded.exchange_source,
+        demo=loaded.demo,
+    )
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from krakked_core.cli.common import EXIT_ERROR, Runtime, exit_on_error, print_js
 from krakked_core.db import check_schema
 from krakked_core.errors import NoCredentialsError
 from krakked_core.model.market import TIMEFRAME_SECONDS, Timeframe
-from krakked_core.secrets import Credentials, load_credentials
+from krakked_core.secrets import Credentials
 from krakked_core.strategy.cycle import compose_engine, run_decision_cycle
 from krakked_core.strategy.decision_views import plan_json
 from krakked_core.strategy.engine import StrategyRiskEngine
@@ -76,9 +76,7 @@ def _parse_at(text: str | None) -> datetime:
 
 def _credentials(rt: Runtime) -> Credentials | None:
     try:
-        return load_credentials(
-            rt.paths, password_prompt=lambda: typer.prompt("Master password", hide_input=True)
-        )
+        return rt.credentials()
     except NoCredentialsError:
         typer.echo(
             "no API credentials: the portfolio cannot sync, nothing will be opened", err=True

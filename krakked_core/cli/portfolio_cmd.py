@@ -17,7 +17,6 @@ from krakked_core.portfolio.views import (
     timestamp,
     trade_json,
 )
-from krakked_core.secrets import load_credentials
 
 portfolio_app = typer.Typer(help="Balances, positions, PnL and cash flows.", no_args_is_help=True)
 
@@ -28,9 +27,7 @@ def _service(rt: Runtime, *, with_credentials: bool = False) -> PortfolioService
     check_schema(rt.engine)  # DatabaseVersionError says to run `krakked db upgrade`
     credentials = None
     if with_credentials:
-        credentials = load_credentials(
-            rt.paths, password_prompt=lambda: typer.prompt("Master password", hide_input=True)
-        )
+        credentials = rt.credentials()
     return build_portfolio_service(rt.config, rt.paths, rt.engine, credentials)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from krakked_core.cli import app
+from krakked_core.cli.sim_cmd import credentials_file, load_or_create_credentials
 from krakked_core.clock import ManualClock
 from krakked_core.config import DEFAULTS_SOURCE, ENV_SOURCE, load_effective_config
 from krakked_core.errors import ConfigError
@@ -199,3 +200,20 @@ def test_up_while_a_demo_runs_on_the_data_dir_refuses_to_start(
     assert f"pid {os.getpid()}" in done.stderr
     assert "already uses this data dir" in done.stderr
     assert not app_paths.log_dir.exists()  # refused before starting anything
+
+
+def test_portfolio_sync_from_another_terminal_uses_the_sandbox_key_never_the_real_one(
+    app_paths: AppPaths, engine: Engine, db_url: str
+) -> None:
+    key, secret = load_or_create_credentials(credentials_file(app_paths))
+    settings = SimSettings(seed=3, history_days=2, tier="none")
+    with SandboxExchange(settings, ManualClock(PINNED), api_key=key, api_secret=secret) as sim:
+        record_active_venue(app_paths, venue_of(sim))
+        real_key = {"KRAKKED_API_KEY": "real-key-never-sent", "KRAKKED_API_SECRET": "c2VjcmV0"}
+        with pytest.MonkeyPatch.context() as env:
+            for name, value in real_key.items():
+                env.setenv(name, value)
+            sync = krakked("portfolio", "sync", "--json", db_url=db_url)
+
+    assert sync.returncode == 0, sync.stderr
+    assert "real-key-never-sent" not in sync.stdout + sync.stderr
