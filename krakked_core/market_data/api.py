@@ -199,9 +199,15 @@ def build_market_data_api(
         client=client or build_rest_client(config, paths, None, clock=clock),
         store=OhlcStore(config.ohlc_root(paths), clock),
         live=LiveStore(
-            engine, shared_clock(engine, clock), config.market_data.ws.stale_tolerance_seconds
+            engine, _live_clock(engine, clock), config.market_data.ws.stale_tolerance_seconds
         ),
         config=config,
         clock=clock,
         show_progress=show_progress,
     )
+
+
+def _live_clock(engine: Engine, clock: Clock) -> Clock:
+    """The clock live data is aged on: on real time, the one every host shares; a pinned or
+    manual clock (a test, a replay, `krakked cycle --at`) is the time on purpose and stays."""
+    return shared_clock(engine, clock) if isinstance(clock, SystemClock) else clock
