@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from krakked_core.clock import Clock
 from krakked_core.sim.account import Account, Ids
 from krakked_core.sim.auth import TRADING_METHODS
 from krakked_core.sim.errors import (
+    DEADLINE_ELAPSED,
     PERMISSION_DENIED,
     UNKNOWN_METHOD,
     UNKNOWN_ORDER,
@@ -41,6 +42,7 @@ from krakked_core.sim.wire import names, rfc3339
 log = logging.getLogger(__name__)
 
 MAX_DEADMAN_TIMEOUT = 86_400
+MAX_DEADLINE_AHEAD = timedelta(seconds=60)
 SAVE_INTERVAL_SECONDS = 1.0
 
 
@@ -156,6 +158,7 @@ class Exchange:
 
     def _add_order(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
         request = parse_add_order(self.markets, params)
+        _check_deadline(request, now)
         if request.validate:
             self._matcher.check(request, ns_of(now))
             return {"descr": {"order": _describe(request)["order"]}}
@@ -397,6 +400,16 @@ class Exchange:
     @property
     def history_start(self) -> datetime:
         return datetime.fromtimestamp(self._history_start(), tz=UTC)
+
+
+def _check_deadline(request: OrderRequest, now: datetime) -> None:
+    """Refuse a deadline more than a minute ahead, and an order arriving after its deadline."""
+    if request.deadline is None:
+        return
+    if request.deadline > now + MAX_DEADLINE_AHEAD:
+        raise invalid("deadline")
+    if request.deadline <= now:
+        raise SimError(DEADLINE_ELAPSED)
 
 
 def _describe(request: OrderRequest) -> dict[str, str]:
