@@ -28,6 +28,7 @@ from krakked_core.sim.errors import (
     SimError,
     invalid,
 )
+from krakked_core.sim.executions import ExecutionFeed, Item
 from krakked_core.sim.markets import STAKED_SUFFIXES, Markets
 from krakked_core.sim.matching import Matcher, ns_to_time
 from krakked_core.sim.order_entry import OrderRequest, parse_add_order
@@ -86,6 +87,13 @@ class Exchange:
         )
         self._queries = AccountApi(
             self.markets, self._prices, self._state, self._account, self._matcher
+        )
+        self._feed = ExecutionFeed(
+            self._state,
+            self.markets,
+            lambda asset, amount: self._queries.value(
+                asset, amount, "ZUSD", ns_of(self.clock.now())
+            ),
         )
         self._trading = {
             "AddOrder": self._add_order,
@@ -270,6 +278,25 @@ class Exchange:
                 "timestamp": rfc3339(now, micros=True),
             }
 
+    def executions_snapshot(self, *, orders: bool, trades: bool) -> tuple[list[Item], int]:
+        """The ``executions`` snapshot and the cursor its updates start from (atomically)."""
+        with self._locked():
+            return self._feed.snapshot(orders=orders, trades=trades), self._feed.count
+
+    def executions_since(self, cursor: int) -> tuple[list[Item], int]:
+        """The ``executions`` events after ``cursor`` and the next cursor."""
+        with self._lock:
+            return self._feed.since(cursor)
+
+    def orders_by_cl_ord_id(self) -> dict[str, int]:
+        """How many orders, open or closed, the exchange holds for each client id."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for order in self._state.orders.values():
+                if order.cl_ord_id is not None:
+                    counts[order.cl_ord_id] = counts.get(order.cl_ord_id, 0) + 1
+            return counts
+
     def minute_candles(self, pair_key: str, start_minute: int, now_ns: int) -> Candles:
         """1-minute candles (ticks and lots) from ``start_minute`` to the minute of ``now_ns``."""
         with self._lock:
@@ -350,6 +377,7 @@ class Exchange:
                 try:
                     yield
                 finally:
+                    self._feed.observe()
                     pending = self._snapshot(force=False)
         finally:
             self._write(pending, raise_errors=False)
