@@ -9,10 +9,10 @@ trap is kept on purpose: a trade that fills the whole order still says
 
 import collections
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from krakked_core.sim.markets import Markets
 from krakked_core.sim.records import ZERO, Order, TradeRecord
@@ -24,6 +24,7 @@ SNAP_TRADES = 50  # Kraken's snapshot holds only the last 50 fills
 _CLOSED_EXEC = {"closed": "filled", "canceled": "canceled", "expired": "expired"}
 
 Item = dict[str, Any]
+_R = TypeVar("_R", Order, TradeRecord)
 # ``usd_value(asset, amount)``: ``amount`` of ``asset`` in USD now.
 UsdValue = Callable[[str, Decimal], Decimal]
 
@@ -31,7 +32,14 @@ UsdValue = Callable[[str, Decimal], Decimal]
 class ExecutionFeed:
     """Turns changes of one ``ExchangeState`` into numbered ``executions`` items."""
 
-    def __init__(self, state: ExchangeState, markets: Markets, usd_value: UsdValue) -> None:
+    def __init__(
+        self,
+        state: ExchangeState,
+        markets: Markets,
+        usd_value: UsdValue,
+        *,
+        history: int = HISTORY,
+    ) -> None:
         self._state = state
         self._markets = markets
         self._usd_value = usd_value
@@ -39,13 +47,13 @@ class ExecutionFeed:
         self._orders_seen = len(state.orders)
         self._trades_seen = len(state.trades)
         self._open: dict[str, Order] = dict(state.open_orders)
-        self._events: collections.deque[Item] = collections.deque(maxlen=HISTORY)
+        self._events: collections.deque[Item] = collections.deque(maxlen=history)
         self.count = 0  # events ever emitted: a session's cursor
 
     def observe(self) -> None:
         """Emit the events of whatever changed since the last observation."""
-        orders = list(itertools.islice(self._state.orders.values(), self._orders_seen, None))
-        trades = list(itertools.islice(self._state.trades.values(), self._trades_seen, None))
+        orders = _after(self._state.orders.values(), self._orders_seen)
+        trades = _after(self._state.trades.values(), self._trades_seen)
         self._orders_seen += len(orders)
         self._trades_seen += len(trades)
         for order in orders:
@@ -134,6 +142,11 @@ class ExecutionFeed:
             }
         )
         return item
+
+
+def _after(records: Collection[_R], seen: int) -> list[_R]:
+    """The records past the first ``seen`` (insertion order); quick when there are none."""
+    return list(itertools.islice(records, seen, None)) if len(records) > seen else []
 
 
 def _through(trades: Iterable[TradeRecord]) -> tuple[Decimal, Decimal]:

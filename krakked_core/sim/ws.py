@@ -306,7 +306,10 @@ class WsSession:
         feed = self._executions
         if feed is None or self._faults.profile.is_silent(EXECUTIONS, ""):
             return
-        items, feed.cursor = await run_in_threadpool(self._exchange.executions_since, feed.cursor)
+        items, cursor = await run_in_threadpool(self._exchange.executions_since, feed.cursor)
+        if cursor - feed.cursor > len(items):
+            feed.sequence += 1  # events fell out of the feed's history: show the client a gap
+        feed.cursor = cursor
         if items and self._executions is feed:
             await self._send_data(feed.message("update", items))
 

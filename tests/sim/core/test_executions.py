@@ -9,6 +9,7 @@ import pytest
 from krakked_core.clock import ManualClock
 from krakked_core.sim.errors import SimError
 from krakked_core.sim.exchange import Exchange
+from krakked_core.sim.executions import ExecutionFeed
 from krakked_core.sim.settings import SimSettings
 
 from .conftest import START, future_trades
@@ -133,3 +134,18 @@ def test_restart_when_orders_tagged_then_cl_ord_id_kept_still_unique_and_no_old_
     assert cursor == 0  # the feed starts from the restored state: no replay of old events
     second.private("CancelOrder", {"cl_ord_id": "survives"})
     assert [e["order_id"] for e in events_after(second, cursor)] == [txid]
+
+
+def test_feed_when_session_fell_behind_its_history_then_cursor_jump_shows_the_loss(
+    exchange: Exchange,
+) -> None:
+    feed = ExecutionFeed(exchange.state, exchange.markets, lambda asset, amount: amount, history=3)
+    add(exchange, **BUY)
+    add(exchange, **BUY)
+    feed.observe()  # four events: pending_new and new of each order
+
+    items, cursor = feed.since(0)
+
+    assert [i["exec_type"] for i in items] == ["new", "pending_new", "new"]
+    assert cursor - 0 > len(items)  # what the session turns into a sequence gap
+    assert feed.since(cursor) == ([], cursor)
