@@ -12,8 +12,8 @@ from krakked_core.sim.exchange import Exchange
 from krakked_core.sim.executions import ExecutionFeed
 from krakked_core.sim.settings import SimSettings
 
-from .conftest import START, future_trades
-from .test_orders import BUY, add, book_top, order
+from .conftest import START
+from .test_orders import BUY, add, crossing_limit, order
 
 MARKET_BUY = {"pair": "XBTUSD", "type": "buy", "ordertype": "market", "volume": "0.01"}
 
@@ -57,10 +57,7 @@ def test_market_buy_when_filled_then_pending_new_new_trades_then_filled_last(
 def test_resting_limit_when_tape_crosses_then_maker_trade_and_filled(
     exchange: Exchange, clock: ManualClock
 ) -> None:
-    tape = future_trades(exchange, "XBTUSD", 120)
-    bid, _ = book_top(exchange, "XBTUSD")
-    limit = min(p for p, _, _ in tape) + Decimal("0.1")
-    assert limit < bid
+    _, limit = crossing_limit(exchange)
     txid = add(exchange, **{**BUY, "volume": "0.0001", "price": str(limit)})["txid"][0]
     _, cursor = exchange.executions_snapshot(orders=False, trades=False)
 
