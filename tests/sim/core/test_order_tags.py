@@ -8,6 +8,7 @@ import pytest
 from krakked_core.clock import ManualClock
 from krakked_core.sim.errors import SimError
 from krakked_core.sim.exchange import Exchange
+from krakked_core.sim.trading_costs import TradingCosts
 from krakked_core.sim.wire import rfc3339
 
 from .test_orders import BUY, add, order
@@ -21,6 +22,16 @@ def test_add_order_when_validate_key_present_with_any_value_then_nothing_placed(
 
     assert set(result) == {"descr"}
     assert exchange.private("OpenOrders", {})["open"] == {}
+
+
+@pytest.mark.parametrize("value", ["false", "true"])
+def test_trading_cost_when_validate_key_present_then_add_order_costs_nothing(
+    exchange: Exchange, value: str
+) -> None:
+    costs = TradingCosts(exchange)
+
+    assert costs.before("AddOrder", {**BUY, "validate": value}) == {}
+    assert costs.before("AddOrder", BUY) == {"XBTUSD": 1.0}
 
 
 def test_add_order_when_validate_key_absent_then_real_order(exchange: Exchange) -> None:
