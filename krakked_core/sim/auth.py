@@ -31,6 +31,7 @@ BAD_REQUEST = "EAPI:Bad request"
 _KEY_BYTES = 42
 _SECRET_BYTES = 64
 _MAX_NONCE = 2**64 - 1
+_TOKEN_BYTES = 30
 
 # Calls a read-only key may not make (the exchange core refuses them too, with the same list).
 TRADING_METHODS = frozenset(
@@ -119,6 +120,7 @@ class KeyRegistry:
     def __init__(self) -> None:
         self._keys: dict[str, ApiKey] = {}
         self._last_nonce: dict[str, int] = {}
+        self._tokens: dict[str, ApiKey] = {}  # WebSocket token → the key that asked for it
         self._lock = threading.Lock()
 
     def add(self, key: str, secret: str, *, read_only: bool = False) -> ApiKey:
@@ -142,6 +144,19 @@ class KeyRegistry:
         """Generate and register a new key pair."""
         key, secret = generate_key_pair()
         return self.add(key, secret, read_only=read_only)
+
+    def issue_token(self, api_key: ApiKey) -> str:
+        """A GetWebSocketsToken token for ``api_key`` (scrubbed from logs like a secret)."""
+        token = base64.b64encode(secrets.token_bytes(_TOKEN_BYTES)).decode()
+        SECRET_SCRUBBER.register(token)
+        with self._lock:
+            self._tokens[token] = api_key
+        return token
+
+    def token_owner(self, token: str) -> ApiKey | None:
+        """The key a WebSocket token was issued to; None for a token never issued."""
+        with self._lock:
+            return self._tokens.get(token)
 
     def get(self, key: str) -> ApiKey | None:
         with self._lock:

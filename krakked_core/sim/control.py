@@ -6,6 +6,8 @@ A running ``krakked sim`` is driven through these the way tests drive an in-proc
   → ``{"ledger_id"}``
 - ``POST /sim/order`` ``{"pair", "side", "ordertype", "volume", "price"?}`` → ``{"txid"}``
   (an order "someone else" placed by hand, through the same path as AddOrder)
+- ``GET /sim/orders/cl_ord_ids`` → ``{"counts": {cl_ord_id: n}}``: how many exchange orders (open
+  or closed) carry each client id, so a test can prove one order per client id
 - ``POST /sim/keys`` ``{"read_only": bool}`` → ``{"api_key", "api_secret", "read_only"}``: the one
   answer that carries a secret, which is why every route here refuses anything but loopback.
 
@@ -82,8 +84,15 @@ class ControlApi:
             Route("/sim/withdraw", self.withdraw, methods=["POST"]),
             Route("/sim/reward", self.reward, methods=["POST"]),
             Route("/sim/order", self.order, methods=["POST"]),
+            Route("/sim/orders/cl_ord_ids", self.cl_ord_id_counts, methods=["GET"]),
             Route("/sim/keys", self.create_key, methods=["POST"]),
         ]
+
+    async def cl_ord_id_counts(self, request: Request) -> Response:
+        if not is_loopback(request):
+            return forbidden()
+        counts = await run_in_threadpool(self._exchange.orders_by_cl_ord_id)
+        return JSONResponse({"counts": counts})
 
     async def deposit(self, request: Request) -> Response:
         return await _handle(request, FundsBody, self._funds(self._exchange.deposit))

@@ -26,6 +26,7 @@ COST_MINIMUM = "EOrder:Cost minimum not met"
 INVALID_PRICE = "EOrder:Invalid price"
 TICK_SIZE = "EOrder:Tick size check failed"
 FUNDING_INSUFFICIENT = "EFunding:Insufficient funds"
+DEADLINE_ELAPSED = "EService:Deadline elapsed"
 
 
 def invalid(field: str | None = None) -> SimError:

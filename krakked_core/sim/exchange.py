@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,12 +21,14 @@ from krakked_core.clock import Clock
 from krakked_core.sim.account import Account, Ids
 from krakked_core.sim.auth import TRADING_METHODS
 from krakked_core.sim.errors import (
+    DEADLINE_ELAPSED,
     PERMISSION_DENIED,
     UNKNOWN_METHOD,
     UNKNOWN_ORDER,
     SimError,
     invalid,
 )
+from krakked_core.sim.executions import ExecutionFeed, Item
 from krakked_core.sim.markets import STAKED_SUFFIXES, Markets
 from krakked_core.sim.matching import Matcher, ns_to_time
 from krakked_core.sim.order_entry import OrderRequest, parse_add_order
@@ -41,6 +43,7 @@ from krakked_core.sim.wire import names, rfc3339
 log = logging.getLogger(__name__)
 
 MAX_DEADMAN_TIMEOUT = 86_400
+MAX_DEADLINE_AHEAD = timedelta(seconds=60)
 SAVE_INTERVAL_SECONDS = 1.0
 
 
@@ -84,6 +87,13 @@ class Exchange:
         )
         self._queries = AccountApi(
             self.markets, self._prices, self._state, self._account, self._matcher
+        )
+        self._feed = ExecutionFeed(
+            self._state,
+            self.markets,
+            lambda asset, amount: self._queries.value(
+                asset, amount, "ZUSD", ns_of(self.clock.now())
+            ),
         )
         self._trading = {
             "AddOrder": self._add_order,
@@ -156,6 +166,7 @@ class Exchange:
 
     def _add_order(self, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
         request = parse_add_order(self.markets, params)
+        _check_deadline(request, now)
         if request.validate:
             self._matcher.check(request, ns_of(now))
             return {"descr": {"order": _describe(request)["order"]}}
@@ -268,6 +279,25 @@ class Exchange:
                 "timestamp": rfc3339(now, micros=True),
             }
 
+    def executions_snapshot(self, *, orders: bool, trades: bool) -> tuple[list[Item], int]:
+        """The ``executions`` snapshot and the cursor its updates start from (atomically)."""
+        with self._locked():
+            return self._feed.snapshot(orders=orders, trades=trades), self._feed.count
+
+    def executions_since(self, cursor: int) -> tuple[list[Item], int]:
+        """The ``executions`` events after ``cursor`` and the next cursor."""
+        with self._lock:
+            return self._feed.since(cursor)
+
+    def orders_by_cl_ord_id(self) -> dict[str, int]:
+        """How many orders, open or closed, the exchange holds for each client id."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for order in self._state.orders.values():
+                if order.cl_ord_id is not None:
+                    counts[order.cl_ord_id] = counts.get(order.cl_ord_id, 0) + 1
+            return counts
+
     def minute_candles(self, pair_key: str, start_minute: int, now_ns: int) -> Candles:
         """1-minute candles (ticks and lots) from ``start_minute`` to the minute of ``now_ns``."""
         with self._lock:
@@ -348,6 +378,7 @@ class Exchange:
                 try:
                     yield
                 finally:
+                    self._feed.observe()
                     pending = self._snapshot(force=False)
         finally:
             self._write(pending, raise_errors=False)
@@ -398,6 +429,16 @@ class Exchange:
     @property
     def history_start(self) -> datetime:
         return datetime.fromtimestamp(self._history_start(), tz=UTC)
+
+
+def _check_deadline(request: OrderRequest, now: datetime) -> None:
+    """Refuse a deadline more than a minute ahead, and an order arriving after its deadline."""
+    if request.deadline is None:
+        return
+    if request.deadline > now + MAX_DEADLINE_AHEAD:
+        raise invalid("deadline")
+    if request.deadline <= now:
+        raise SimError(DEADLINE_ELAPSED)
 
 
 def _describe(request: OrderRequest) -> dict[str, str]:

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from krakked_core.sim.errors import INVALID_PRICE, TICK_SIZE, SimError, invalid
@@ -13,7 +14,6 @@ _FLAGS = {"post", "fcib", "fciq", "nompp"}
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 _INT32 = (-(2**31), 2**31 - 1)
-TRUE = {"true", "1", "yes"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class OrderRequest:
     userref: int
     cl_ord_id: str | None
     validate: bool
+    deadline: datetime | None = None
 
     @property
     def post_only(self) -> bool:
@@ -79,8 +80,24 @@ def parse_add_order(markets: Markets, params: Mapping[str, str]) -> OrderRequest
         timeinforce=timeinforce,
         userref=userref,
         cl_ord_id=cl_ord_id,
-        validate=params.get("validate", "").strip().lower() in TRUE,
+        # Kraken only validates whenever the key is there, whatever its value: several client
+        # libraries sent ``validate=false`` for real orders and never placed one.
+        validate="validate" in params,
+        deadline=_deadline(params.get("deadline")),
     )
+
+
+def _deadline(text: str | None) -> datetime | None:
+    """``deadline``: an RFC3339 time with its zone (``2026-03-01T12:00:45Z``)."""
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise invalid("deadline") from None
+    if when.tzinfo is None:
+        raise invalid("deadline")
+    return when
 
 
 def _decimal(text: str | None, field: str) -> Decimal:

@@ -76,7 +76,7 @@ class AccountApi:
         now_ns = ns_of(now)
         total = sum(
             (
-                self._value(asset, amount, target, now_ns)
+                self.value(asset, amount, target, now_ns)
                 for asset, amount in self._state.balances.items()
             ),
             ZERO,
@@ -88,7 +88,7 @@ class AccountApi:
             "e": value, "mf": value, "ml": zero,
         }  # fmt: skip
 
-    def _value(self, asset: str, amount: Decimal, target: str, now_ns: int) -> Decimal:
+    def value(self, asset: str, amount: Decimal, target: str, now_ns: int) -> Decimal:
         """``amount`` of ``asset`` in ``target`` at mid prices (directly, or through XBT)."""
         if asset.endswith(STAKED_SUFFIXES):
             try:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SERVICE_UNAVAILABLE = "EService:Unavailable"
 SERVICE_BUSY = "EService:Busy"
 INTERNAL_ERROR = "EGeneral:Internal error"
+WS_TOKEN_EXPIRES_SECONDS = 900  # Kraken's: connect within 15 minutes
 
 # Abort the client's connection without an answer; False when the server cannot.
 ConnectionDropper = Callable[[Request], bool]
@@ -123,7 +124,13 @@ class RestApi:
             )
             check_permission(call.api_key, method)
             self._limiter.charge_private_call(call.api_key.key, method)
-            result = await run_in_threadpool(self._execute, method, call)
+            if method == "GetWebSocketsToken":
+                result: Any = {
+                    "token": self._keys.issue_token(call.api_key),
+                    "expires": WS_TOKEN_EXPIRES_SECONDS,
+                }
+            else:
+                result = await run_in_threadpool(self._execute, method, call)
         except SimError as exc:
             return kraken_response([exc.kraken_error])
         except Exception:  # a sandbox bug: answer as Kraken's engine would, and say so in the log

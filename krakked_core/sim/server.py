@@ -61,7 +61,8 @@ class SimApp:
         )
 
     async def _websocket(self, websocket: WebSocket) -> None:
-        await WsSession(websocket, self.exchange, self.faults, self.abort_connection).run()
+        session = WsSession(websocket, self.exchange, self.faults, self.abort_connection, self.keys)
+        await session.run()
 
     def abort_connection(self, connection: HTTPConnection) -> bool:
         """Drop a client's connection with no answer (as a dying proxy would)."""

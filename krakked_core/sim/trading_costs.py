@@ -19,7 +19,7 @@ class TradingCosts:
 
     def before(self, method: str, params: Mapping[str, str]) -> dict[str, float]:
         """Per-pair costs of this call if the exchange accepts it (empty when it costs nothing)."""
-        if method == "AddOrder" and params.get("validate", "").lower() not in {"true", "1"}:
+        if method == "AddOrder" and "validate" not in params:  # any validate: nothing placed
             altname = self._altname(params.get("pair", ""))
             return {altname: 1.0} if altname else {}
         if method == "CancelOrder":

@@ -1,4 +1,5 @@
-"""Kraken's public WebSocket v2 at ``/v2``: status, heartbeat, ping, ``ticker`` and ``ohlc``.
+"""Kraken's WebSocket v2 at ``/v2``: status, heartbeat, ping, ``ticker``, ``ohlc`` and the
+authenticated ``executions`` channel (a ``GetWebSocketsToken`` token in ``params.token``).
 
 One WsSession per connection: a reader answers requests, a pump sends data for the running
 subscriptions (ticker when the price moved, at most once a second per pair; ohlc when the
@@ -23,6 +24,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from krakked_core.sim.auth import KeyRegistry
 from krakked_core.sim.errors import SimError
 from krakked_core.sim.exchange import Exchange
 from krakked_core.sim.faults import FaultInjector
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 API_VERSION = "v2"
 SERVER_VERSION = "2.0.10"
 CHANNELS = frozenset({"ticker", "ohlc"})
+EXECUTIONS = "executions"
 PUMP_SECONDS = 0.2
 HEARTBEAT_SECONDS = 1.0
 POLL_SECONDS = 1.0  # ticker updates at most once a second per pair, as Kraken's
@@ -47,6 +50,7 @@ ERR_INTERVAL = "Subscription ohlc interval not supported"
 ERR_MISSING = "Missing field: {name}"
 ERR_ALREADY = "Already subscribed"
 ERR_NOT_SUBSCRIBED = "Subscription Not Found"
+ERR_TOKEN = "Invalid token"  # noqa: S105 - an error text; Kraken documents none for this
 
 # How a send or receive fails once the client is gone: not worth a warning.
 _GONE = (WebSocketDisconnect, ConnectionError, OSError, RuntimeError)
@@ -91,9 +95,12 @@ class WsSession:
         exchange: Exchange,
         faults: FaultInjector,
         drop: WsDropper,
+        keys: KeyRegistry,
     ) -> None:
         self._ws = websocket
         self._exchange = exchange
+        self._keys = keys
+        self._executions: _Executions | None = None
         self._faults = faults
         self._drop = drop
         self._rng: random.Random = faults.ws_rng()
@@ -184,6 +191,8 @@ class WsSession:
             return [self._ack(request, time_in, pong=True)]
         if request.method not in {"subscribe", "unsubscribe"}:
             return [self._ack(request, time_in, error=ERR_METHOD)]
+        if request.params.get("channel") == EXECUTIONS:
+            return await self._executions_request(request, time_in)
         try:
             channel, symbols, interval = _channel_params(request)
         except RequestError as exc:
@@ -269,6 +278,43 @@ class WsSession:
             raise RequestError(ERR_SYMBOL.format(symbol=symbol))
         return str(pair)
 
+    async def _executions_request(self, request: _Request, time_in: str) -> list[dict[str, Any]]:
+        """Subscribe to (or leave) the account's executions: ack, then the snapshot."""
+        result: dict[str, Any] = {"channel": EXECUTIONS}
+        token = request.params.get("token")
+        if request.method == "unsubscribe":
+            if self._executions is None:
+                return [self._ack(request, time_in, error=ERR_NOT_SUBSCRIBED)]
+            self._executions = None
+            return [self._ack(request, time_in, result=result)]
+        if token is None:
+            return [self._ack(request, time_in, error=ERR_MISSING.format(name="token"))]
+        if not isinstance(token, str) or self._keys.token_owner(token) is None:
+            return [self._ack(request, time_in, error=ERR_TOKEN)]
+        if self._executions is not None:
+            return [self._ack(request, time_in, error=ERR_ALREADY)]
+        snap_orders = request.params.get("snap_orders", True) is not False
+        snap_trades = request.params.get("snap_trades", True) is not False
+        items, cursor = await run_in_threadpool(
+            lambda: self._exchange.executions_snapshot(orders=snap_orders, trades=snap_trades)
+        )
+        self._executions = _Executions(cursor)
+        self._heartbeats = True
+        replies = [self._ack(request, time_in, result={**result, "snapshot": True})]
+        replies.append(self._executions.message("snapshot", items))
+        return replies
+
+    async def _pump_executions(self) -> None:
+        feed = self._executions
+        if feed is None or self._faults.profile.is_silent(EXECUTIONS, ""):
+            return
+        items, cursor = await run_in_threadpool(self._exchange.executions_since, feed.cursor)
+        if cursor - feed.cursor > len(items):
+            feed.sequence += 1  # events fell out of the feed's history: show the client a gap
+        feed.cursor = cursor
+        if items and self._executions is feed:
+            await self._send_data(feed.message("update", items))
+
     async def _item(self, sub: Subscription) -> dict[str, Any]:
         if sub.channel == "ticker":
             item: dict[str, Any] = await run_in_threadpool(self._exchange.ticker_v2, sub.pair)
@@ -288,6 +334,7 @@ class WsSession:
                     await self._maybe_update(sub)
                 except SimError as exc:  # one pair failing must not silence the others
                     log.warning("no %s item for %s: %s", sub.channel, sub.symbol, exc.kraken_error)
+            await self._pump_executions()
             if self._heartbeats and time.monotonic() - self._last_data >= HEARTBEAT_SECONDS:
                 await self._send_data({"channel": "heartbeat"})
 
@@ -318,6 +365,18 @@ class WsSession:
         last_instant = _interval_begin(running) + timedelta(minutes=minutes, microseconds=-1)
         item = await run_in_threadpool(self._exchange.ohlc_v2, sub.pair, minutes, last_instant)
         return {**item, "symbol": sub.symbol}
+
+
+@dataclass
+class _Executions:
+    """One connection's executions subscription: where it is in the feed, its sequence."""
+
+    cursor: int
+    sequence: int = 0
+
+    def message(self, kind: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+        self.sequence += 1
+        return {"channel": EXECUTIONS, "type": kind, "data": items, "sequence": self.sequence}
 
 
 def _same(item: dict[str, Any], previous: dict[str, Any]) -> bool:

@@ -28,6 +28,17 @@ def book_top(exchange: Exchange, pair: str) -> tuple[Decimal, Decimal]:
     return Decimal(book["bids"][0][0]), Decimal(book["asks"][0][0])
 
 
+def crossing_limit(
+    exchange: Exchange,
+) -> tuple[list[tuple[Decimal, Decimal, float]], Decimal]:
+    """The next two hours' XBTUSD tape and a buy limit below the bid that the tape crosses."""
+    tape = future_trades(exchange, "XBTUSD", 120)
+    bid, _ = book_top(exchange, "XBTUSD")
+    limit = min(p for p, _, _ in tape) + Decimal("0.1")
+    assert limit < bid
+    return tape, limit
+
+
 BUY = {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01", "price": "50000"}
 
 
@@ -128,10 +139,7 @@ def test_market_buy_when_larger_than_book_then_walks_levels_and_cancels_rest(
 def test_limit_buy_when_path_crosses_then_maker_fill_at_limit(
     exchange: Exchange, clock: ManualClock
 ) -> None:
-    tape = future_trades(exchange, "XBTUSD", 120)
-    bid, _ = book_top(exchange, "XBTUSD")
-    limit = min(p for p, _, _ in tape) + Decimal("0.1")
-    assert limit < bid
+    tape, limit = crossing_limit(exchange)
     txid = add(
         exchange, pair="XBTUSD", type="buy", ordertype="limit", volume="0.0001", price=str(limit)
     )["txid"][0]
