@@ -386,7 +386,7 @@ def _never_sent(exc: requests.RequestException) -> bool:
 def _aware(method: str, name: str, value: datetime) -> datetime:
     if value.utcoffset() is None:
         raise InvalidArgumentsError(
-            f"{method} {name} must be a timezone-aware datetime, got a naive one", method=method
+            f"{method} {name} must be timezone-aware (got a naive datetime)", method=method
         )
     return value
 

@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-
 # How the server treats a request after reading all of it: answer; reset the connection (RST);
 # hold it unanswered until the server stops; or send the headers and part of the body, then close.
 Delivery = Literal["answer", "reset", "hang", "cut"]
