@@ -55,11 +55,13 @@ class VenueError(KrakkedError):
         kraken_errors: tuple[str, ...] = (),
         http_status: int | None = None,
         method: str | None = None,
+        cl_ord_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kraken_errors = kraken_errors
         self.http_status = http_status
         self.method = method
+        self.cl_ord_id = cl_ord_id  # the client order id the call carried, if any
 
 
 class TemporaryVenueError(VenueError):
@@ -102,20 +104,6 @@ class OrderOutcomeUnknown(VenueError):
     It may have executed: look it up (by ``cl_ord_id`` when there is one) before doing anything.
     Neither temporary (a blind resend can duplicate an order) nor rejected (it may stand).
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        kraken_errors: tuple[str, ...] = (),
-        http_status: int | None = None,
-        method: str | None = None,
-        cl_ord_id: str | None = None,
-    ) -> None:
-        super().__init__(
-            message, kraken_errors=kraken_errors, http_status=http_status, method=method
-        )
-        self.cl_ord_id = cl_ord_id
 
 
 class AuthError(VenueError):

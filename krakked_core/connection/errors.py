@@ -156,6 +156,7 @@ def error_from_kraken(
         kraken_errors=kraken_errors,
         http_status=http_status,
         method=method,
+        cl_ord_id=cl_ord_id,
     )
 
 
@@ -167,21 +168,16 @@ def error_from_http(
     cl_ord_id: str | None = None,
 ) -> VenueError:
     """Build the error for a non-200 reply without a Kraken error list."""
-    where = f"{method}: " if method else ""
     if status == 429:
-        return RateLimitError(
-            f"{where}HTTP 429 Too Many Requests", http_status=status, method=method
-        )
-    if status >= 500:
-        # A 5xx from the front end after the POST: Kraken's engine may have acted on it.
+        error_class: type[VenueError] = RateLimitError
+        reason = "HTTP 429 Too Many Requests"
+    elif status >= 500:
+        reason = f"HTTP {status} from Kraken or a proxy"
         if changes_state:
-            return outcome_unknown(
-                method,
-                f"HTTP {status} from Kraken or a proxy",
-                cl_ord_id=cl_ord_id,
-                http_status=status,
-            )
-        return ServiceUnavailableError(
-            f"{where}HTTP {status} from Kraken or a proxy", http_status=status, method=method
-        )
-    return VenueError(f"{where}unexpected HTTP {status}", http_status=status, method=method)
+            # A 5xx from the front end after the POST: Kraken's engine may have acted on it.
+            return outcome_unknown(method, reason, cl_ord_id=cl_ord_id, http_status=status)
+        error_class = ServiceUnavailableError
+    else:
+        error_class, reason = VenueError, f"unexpected HTTP {status}"
+    where = f"{method}: " if method else ""
+    return error_class(f"{where}{reason}", http_status=status, method=method, cl_ord_id=cl_ord_id)

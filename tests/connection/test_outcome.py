@@ -183,6 +183,7 @@ def test_state_changing_call_with_krakens_own_answer_then_definite_error_sent_on
         call(client)
 
     assert not isinstance(caught.value, OrderOutcomeUnknown)
+    assert caught.value.cl_ord_id == cl_ord_id  # so the OMS can record it on the order
     assert len(kraken.calls(method)) == 1
 
 
