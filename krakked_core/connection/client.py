@@ -365,7 +365,7 @@ def _transport_failure(call: _Call, exc: requests.RequestException, timeout: flo
         reason = type(exc).__name__
     if call.changes_state and not _never_sent(exc):
         return outcome_unknown(call.method, reason, cl_ord_id=call.cl_ord_id)
-    return NetworkError(f"{call.method}: {reason}", method=call.method)
+    return NetworkError(f"{call.method}: {reason}", method=call.method, cl_ord_id=call.cl_ord_id)
 
 
 def _never_sent(exc: requests.RequestException) -> bool:
@@ -459,7 +459,10 @@ def decode_reply(
                 method, "malformed reply (no JSON result)", cl_ord_id=cl_ord_id, http_status=status
             )
         raise ServiceUnavailableError(
-            f"{method}: malformed reply (no JSON result)", http_status=status, method=method
+            f"{method}: malformed reply (no JSON result)",
+            http_status=status,
+            method=method,
+            cl_ord_id=cl_ord_id,
         )
     return payload["result"]
 

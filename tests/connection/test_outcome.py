@@ -196,6 +196,7 @@ def test_add_order_on_refused_connection_then_definite_network_error_not_retried
         client.add_order("XBTUSD", "buy", "market", "0.1", cl_ord_id="krk-7")
 
     assert not isinstance(caught.value, OrderOutcomeUnknown)
+    assert caught.value.cl_ord_id == "krk-7"
     assert sleeper.sleeps == []  # a trading call is still never repeated by the client
 
 
