@@ -1,8 +1,8 @@
 """What the exchange says about the account, as domain values (no Kraken field names here).
 
-Parsers in ``connection/parsers/account.py`` build these from Kraken's replies; the portfolio
-consumes them. Asset codes are already normalized (``XXBT`` → ``XBT``; suffixes such as ``.F`` are
-kept: ``XBT.F``); pairs are canonical (``XBTUSD``).
+Parsers in ``connection/parsers/`` (``account.py``, ``trading.py``) build these from Kraken's
+replies; the portfolio and the OMS consume them. Asset codes are already normalized (``XXBT`` →
+``XBT``; suffixes such as ``.F`` are kept: ``XBT.F``); pairs are canonical (``XBTUSD``).
 """
 
 from collections.abc import Mapping

@@ -68,14 +68,6 @@ def test_naive_deadline_then_refused_before_sending_naming_the_field(
     assert kraken.requests == []
 
 
-def test_userref_and_cl_ord_id_together_then_refused_before_sending(
-    client: KrakenRestClient, kraken: LoopbackKraken
-) -> None:
-    with pytest.raises(InvalidArgumentsError, match="userref or cl_ord_id, not both"):
-        client.add_order("XBTUSD", "buy", "limit", "1", "100", userref=7, cl_ord_id="krk-1")
-    assert kraken.requests == []
-
-
 def test_cancel_order_with_both_ids_then_refused_before_sending(
     client: KrakenRestClient, kraken: LoopbackKraken
 ) -> None:
