@@ -4,6 +4,8 @@
 - VenueError: something the exchange (or the way to it) said.
     - TemporaryVenueError: retry with backoff (RateLimit, ServiceUnavailable, Network errors).
     - RejectedError: record it, do not retry (OrderError, InvalidArgumentsError).
+    - OrderOutcomeUnknown: a state-changing call got no clean answer; it may or may not have
+      happened, so look it up before doing anything (never resend, never assume "not placed").
     - AuthError: stop; retrying in a loop earns a lockout.
     - InvalidNonceError: on its own; a nonce bug, never a retry loop.
 - DataError: market data that must not be used (stale, missing, unknown pair).
@@ -53,11 +55,13 @@ class VenueError(KrakkedError):
         kraken_errors: tuple[str, ...] = (),
         http_status: int | None = None,
         method: str | None = None,
+        cl_ord_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kraken_errors = kraken_errors
         self.http_status = http_status
         self.method = method
+        self.cl_ord_id = cl_ord_id  # the client order id the call carried, if any
 
 
 class TemporaryVenueError(VenueError):
@@ -75,7 +79,11 @@ class ServiceUnavailableError(TemporaryVenueError):
 
 
 class NetworkError(TemporaryVenueError):
-    """Timeout, DNS failure, refused or reset connection: the request may or may not have landed."""
+    """Timeout, DNS failure, refused or reset connection.
+
+    For a state-changing call it means the request provably never left (DNS, refused, connect
+    timeout); a failure after it was sent is an ``OrderOutcomeUnknown`` instead.
+    """
 
 
 class RejectedError(VenueError):
@@ -88,6 +96,14 @@ class OrderError(RejectedError):
 
 class InvalidArgumentsError(RejectedError):
     """The request's arguments were invalid (``EGeneral:Invalid arguments``, unknown pair/asset)."""
+
+
+class OrderOutcomeUnknown(VenueError):
+    """A state-changing call (``AddOrder``, ``CancelOrder``, …) got no clean reply from Kraken.
+
+    It may have executed: look it up (by ``cl_ord_id`` when there is one) before doing anything.
+    Neither temporary (a blind resend can duplicate an order) nor rejected (it may stand).
+    """
 
 
 class AuthError(VenueError):

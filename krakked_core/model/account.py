@@ -1,8 +1,8 @@
 """What the exchange says about the account, as domain values (no Kraken field names here).
 
-Parsers in ``connection/parsers/account.py`` build these from Kraken's replies; the portfolio
-consumes them. Asset codes are already normalized (``XXBT`` → ``XBT``; suffixes such as ``.F`` are
-kept: ``XBT.F``); pairs are canonical (``XBTUSD``).
+Parsers in ``connection/parsers/`` (``account.py``, ``trading.py``) build these from Kraken's
+replies; the portfolio and the OMS consume them. Asset codes are already normalized (``XXBT`` →
+``XBT``; suffixes such as ``.F`` are kept: ``XBT.F``); pairs are canonical (``XBTUSD``).
 """
 
 from collections.abc import Mapping
@@ -50,7 +50,8 @@ class LedgerEntry:
 
 @dataclass(frozen=True)
 class ExchangeOrder:
-    """The parts of a closed order the portfolio needs: how it was tagged."""
+    """An order as the exchange reports it: how it was tagged (the portfolio) and how far it
+    got (the OMS). ``status``: pending, open, closed, canceled or expired."""
 
     txid: str
     pair: str
@@ -60,6 +61,38 @@ class ExchangeOrder:
     cl_ord_id: str | None
     opened_at: datetime | None
     closed_at: datetime | None
+    order_type: str = ""  # market, limit, stop-loss, …
+    volume: Decimal = Decimal(0)
+    filled_volume: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)  # quote spent or received so far
+    fee: Decimal = Decimal(0)
+    average_price: Decimal | None = None  # None until something filled
+    limit_price: Decimal | None = None  # None for a market order
+    reason: str | None = None  # why it closed, as the exchange put it
+
+
+@dataclass(frozen=True)
+class OrderAck:
+    """The exchange took an order: its ids (none for a validate-only check) and its summary."""
+
+    txids: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class CancelAck:
+    """How many orders a cancel took out; ``pending``: the cancel is still under way."""
+
+    count: int
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class DeadMansSwitch:
+    """The exchange's cancel-all timer: when it fires (None: disarmed), as of ``server_time``."""
+
+    server_time: datetime
+    trigger_time: datetime | None
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,26 @@
 
 import json
 import socket
+import struct
 import threading
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
+
+# How the server treats a request after reading all of it: answer; reset the connection (RST);
+# hold it unanswered until the server stops; or send the headers and part of the body, then close.
+Delivery = Literal["answer", "reset", "hang", "cut"]
 
 
 @dataclass(frozen=True)
 class Reply:
     status: int = 200
     body: Any = None  # dict/list → JSON; str/bytes → sent as is
+    delivery: Delivery = "answer"
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -71,7 +77,11 @@ class LoopbackKraken:
         return queue.popleft() if len(queue) > 1 else queue[0]
 
 
-def _handler_for(kraken: LoopbackKraken) -> type[BaseHTTPRequestHandler]:
+RESET = Reply(delivery="reset")
+HANG = Reply(delivery="hang")
+
+
+def _handler_for(kraken: LoopbackKraken, stopping: threading.Event) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -86,11 +96,27 @@ def _handler_for(kraken: LoopbackKraken) -> type[BaseHTTPRequestHandler]:
             )
             kraken.requests.append(recorded)
             reply = kraken.next_reply(recorded.method)
+            if reply.delivery == "reset":
+                # Linger 0: close() sends RST, not FIN, so the client sees a reset connection.
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+                self.close_connection = True
+                return
+            if reply.delivery == "hang":
+                stopping.wait()
+                self.close_connection = True
+                return
             payload = reply.encoded()
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
+            if reply.delivery == "cut":
+                self.wfile.write(payload[: len(payload) // 2])
+                self.close_connection = True
+                return
             self.wfile.write(payload)
 
         do_GET = _answer
@@ -105,15 +131,19 @@ def _handler_for(kraken: LoopbackKraken) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def loopback_kraken() -> Iterator[LoopbackKraken]:
     kraken = LoopbackKraken()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(kraken))
+    stopping = threading.Event()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(kraken, stopping))
+    server.daemon_threads = False  # so server_close() joins the request threads
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     kraken.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         yield kraken
     finally:
+        stopping.set()  # releases held requests
         server.shutdown()
         server.server_close()
+        thread.join()
 
 
 def refused_url() -> str:

@@ -14,6 +14,7 @@ from krakked_core.errors import (
     NetworkError,
     NoCredentialsError,
     OrderError,
+    OrderOutcomeUnknown,
     RateLimitError,
     ServiceUnavailableError,
 )
@@ -269,21 +270,23 @@ def test_trading_call_on_temporary_failure_then_sent_once_never_retried(
 ) -> None:
     kraken.script(method, failure, ok({"count": 1}))
 
-    with pytest.raises((ServiceUnavailableError, RateLimitError)):
+    with pytest.raises((OrderOutcomeUnknown, ServiceUnavailableError, RateLimitError)):
         call(client)
 
     assert len(kraken.calls(method)) == 1
 
 
-def test_trading_call_timing_out_then_network_error_and_sent_once(
+def test_trading_call_timing_out_then_outcome_unknown_and_sent_once(
     tmp_path: Path, clock: ManualClock, sleeper: SleepRecorder, credentials
 ) -> None:
+    # The listener never accepts, but the kernel completes the handshake: the POST is sent.
     with silent_url() as url:
         client = make_client(url, tmp_path, clock, sleeper, credentials, timeout=0.2)
 
-        with pytest.raises(NetworkError, match="no reply"):
+        with pytest.raises(OrderOutcomeUnknown, match="no reply") as caught:
             client.add_order("XBTUSD", "buy", "market", "0.1", cl_ord_id="krk-1")
 
+    assert caught.value.cl_ord_id == "krk-1"
     assert sleeper.sleeps == []
 
 

@@ -7,6 +7,7 @@ from krakked_core.errors import (
     InvalidArgumentsError,
     InvalidNonceError,
     OrderError,
+    OrderOutcomeUnknown,
     RateLimitError,
     ServiceUnavailableError,
     TemporaryVenueError,
@@ -54,6 +55,77 @@ def test_each_kraken_error_string_then_its_error_class(
     assert error.kraken_errors == (kraken_error,)
     assert error.method == "AddOrder"
     assert kraken_error in str(error)
+
+
+# For a state-changing call, the strings whose "retry" hides a danger (FACTS.md lists Internal
+# error under "retry with backoff"; Deadline elapsed is not in FACTS): the order may stand.
+UNKNOWN_IF_CHANGING = {
+    "EGeneral:Internal error",
+    "EService:Deadline elapsed",
+    "EService:Something new",
+}
+
+
+@pytest.mark.parametrize(
+    ("kraken_error", "expected"),
+    [*FACTS_TABLE, ("EService:Deadline elapsed", ServiceUnavailableError)],
+)
+def test_each_string_for_a_state_changing_call_then_definite_or_unknown(
+    kraken_error: str, expected: type[VenueError]
+) -> None:
+    error = error_from_kraken([kraken_error], method="AddOrder", changes_state=True, cl_ord_id="k")
+
+    if kraken_error in UNKNOWN_IF_CHANGING:
+        assert type(error) is OrderOutcomeUnknown and error.cl_ord_id == "k"
+    else:
+        assert type(error) is expected
+    assert error.kraken_errors == (kraken_error,)
+    assert classify(kraken_error) is expected  # a read keeps its class (and its retries)
+
+
+@pytest.mark.parametrize("kraken_error", sorted(UNKNOWN_IF_CHANGING))
+def test_ambiguous_string_then_unknown_only_for_state_changing_calls(kraken_error: str) -> None:
+    assert classify(kraken_error, changes_state=True) is OrderOutcomeUnknown
+    assert classify(kraken_error) is ServiceUnavailableError
+
+
+def test_rejection_and_ambiguous_error_together_then_rejection_decides() -> None:
+    error = error_from_kraken(
+        ["EGeneral:Internal error", "EOrder:Insufficient funds"],
+        method="AddOrder",
+        changes_state=True,
+    )
+
+    assert type(error) is OrderError
+
+
+def test_ambiguous_and_retryable_errors_together_then_unknown_decides() -> None:
+    error = error_from_kraken(
+        ["EService:Unavailable", "EGeneral:Internal error"], method="AddOrder", changes_state=True
+    )
+
+    assert type(error) is OrderOutcomeUnknown
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 520])
+def test_http_5xx_on_state_changing_call_then_unknown(status: int) -> None:
+    error = error_from_http(status, method="CancelOrder", changes_state=True, cl_ord_id="k")
+
+    assert type(error) is OrderOutcomeUnknown
+    assert (error.http_status, error.method, error.cl_ord_id) == (status, "CancelOrder", "k")
+
+
+def test_http_429_and_4xx_on_state_changing_call_then_definite() -> None:
+    assert type(error_from_http(429, method="AddOrder", changes_state=True)) is RateLimitError
+    assert type(error_from_http(403, method="AddOrder", changes_state=True)) is VenueError
+
+
+@pytest.mark.parametrize(
+    "content", [b"<html>oops</html>", b'{"error": [], "result": {"txid"', b'{"error": []}']
+)
+def test_unclean_200_on_state_changing_call_then_unknown(content: bytes) -> None:
+    with pytest.raises(OrderOutcomeUnknown, match="malformed"):
+        decode_reply("AddOrder", 200, content, changes_state=True, cl_ord_id="k")
 
 
 def test_order_rate_limit_then_rejected_not_retried_but_api_rate_limit_retried() -> None:

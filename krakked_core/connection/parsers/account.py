@@ -1,4 +1,4 @@
-"""Kraken account results (``TradesHistory``, ``Ledgers``, ``ClosedOrders``, ``Balance``) → domain.
+"""Kraken account results (``TradesHistory``, ``Ledgers``, ``Open``/``ClosedOrders``, ``Balance``).
 
 The only code that knows Kraken's account field names. Each parser takes one endpoint's
 ``result``; a malformed row is logged (once per call, with the count) and skipped, never raised,
@@ -74,6 +74,20 @@ def parse_closed_orders(
     )
 
 
+def parse_open_orders(
+    result: object, pairs: Mapping[str, tuple[str, str]] | None = None
+) -> Page[ExchangeOrder]:
+    """``OpenOrders`` → the open orders (one page: Kraken does not page them)."""
+    body = _mapping(result, "OpenOrders")
+    return _page(
+        "OpenOrders order",
+        _mapping(body.get("open", {}), "OpenOrders.open"),
+        body,
+        lambda key, row: _order(key, row, pairs),
+        ("opentm",),
+    )
+
+
 def parse_balance(result: object) -> AccountBalances:
     """``Balance`` → totals per normalized asset code (suffix variants kept apart)."""
     rows = _mapping(result, "Balance")
@@ -134,6 +148,8 @@ def _order(
 ) -> ExchangeOrder:
     descr = row.get("descr") or {}
     base, quote = split_pair(str(descr["pair"]), pairs)
+    filled = non_negative(row.get("vol_exec", "0"), field="vol_exec")
+    order_type = str(descr.get("ordertype") or "")
     return ExchangeOrder(
         txid=txid,
         pair=canonical_pair(base, quote),
@@ -143,6 +159,17 @@ def _order(
         cl_ord_id=_text_or_none(row.get("cl_ord_id")),
         opened_at=_time_or_none(row.get("opentm")),
         closed_at=_time_or_none(row.get("closetm")),
+        order_type=order_type,
+        volume=non_negative(row["vol"], field="vol"),
+        filled_volume=filled,
+        cost=non_negative(row.get("cost", "0"), field="cost"),
+        fee=non_negative(row.get("fee", "0"), field="fee"),
+        # The row's ``price`` is the average fill price; ``descr.price`` the limit.
+        average_price=non_negative(row["price"], field="price") if filled else None,
+        limit_price=(
+            non_negative(descr["price"], field="descr.price") if order_type == "limit" else None
+        ),
+        reason=_text_or_none(row.get("reason")),
     )
 
 
