@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from krakked_core.cli import app
 from krakked_core.cli.sim_cmd import credentials_file, load_or_create_credentials
-from krakked_core.clock import ManualClock
+from krakked_core.clock import ManualClock, SystemClock
 from krakked_core.config import DEFAULTS_SOURCE, ENV_SOURCE, load_effective_config
 from krakked_core.errors import ConfigError
 from krakked_core.loopback import free_port
@@ -172,14 +172,20 @@ def krakked(*args: str, db_url: str | None = None) -> subprocess.CompletedProces
 
 
 def test_universe_and_backfill_from_another_terminal_reach_the_running_sandbox(
-    app_paths: AppPaths, sandbox: SandboxExchange, engine: Engine, db_url: str
+    app_paths: AppPaths, engine: Engine, db_url: str
 ) -> None:
-    record_active_venue(app_paths, venue_of(sandbox))
+    # The commands run in their own processes on the host clock, so the sandbox runs on it too
+    # and `--since` is taken from it: a pinned date would lie in the future on an earlier host
+    # date. XBTUSD is liquid by construction on every date.
+    settings = SimSettings(seed=3, history_days=2, tier="none")
+    with SandboxExchange(settings, SystemClock()) as sim:
+        record_active_venue(app_paths, venue_of(sim))
+        since = (sim.clock.now() - timedelta(days=1)).date().isoformat()
 
-    universe = krakked("universe", "--refresh", "--json", db_url=db_url)
-    backfill = krakked(
-        "backfill", "--pair", "XBTUSD", "--timeframe", "1h", "--since", "2026-01-09", db_url=db_url
-    )
+        universe = krakked("universe", "--refresh", "--json", db_url=db_url)
+        backfill = krakked(
+            "backfill", "--pair", "XBTUSD", "--timeframe", "1h", "--since", since, db_url=db_url
+        )
 
     assert universe.returncode == 0, universe.stderr
     assert "XBTUSD" in [pair["canonical"] for pair in json.loads(universe.stdout)]
