@@ -18,13 +18,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from krakked_core.errors import ConfigError
+from krakked_core.model.market import TIMEFRAMES, Timeframe
 from krakked_core.paths import AppPaths
 from krakked_core.venue import ActiveVenue, active_venue
 
 ENV_PREFIX = "KRAKKED_"
 ENV_NESTING = "__"
-
-Timeframe = Literal["1m", "5m", "15m", "1h", "4h", "1d"]
 
 
 class _Section(BaseModel):
@@ -97,7 +96,7 @@ class OhlcStoreConfig(_Section):
 class MarketDataConfig(_Section):
     ws: WsConfig = WsConfig()
     ohlc_store: OhlcStoreConfig = OhlcStoreConfig()
-    timeframes: tuple[Timeframe, ...] = ("1m", "5m", "15m", "1h", "4h", "1d")
+    timeframes: tuple[Timeframe, ...] = TIMEFRAMES
     # Days of OHLC history kept filled: the daily partitions start this many days before today
     # (and `up --sim` gives the sandbox as much history).
     history_days: int = Field(30, ge=1, le=3650)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from krakked_core.model.account import AccountBalances, ExchangeOrder, LedgerEntry, Page, TradeFill
-from krakked_core.model.market import Bar, DataStatus, TickerSnapshot
+from krakked_core.model.market import Bar, DataStatus, TickerSnapshot, Timeframe
 
 
 class PriceSource(Protocol):
@@ -28,7 +28,7 @@ class CandleSource(Protocol):
     UnknownPairError for a pair it does not know; never returns the forming bar.
     """
 
-    def get_ohlc(self, pair: str, timeframe: str, lookback: int) -> list[Bar]:
+    def get_ohlc(self, pair: str, timeframe: Timeframe, lookback: int) -> list[Bar]:
         """The newest ``lookback`` closed bars of ``pair``, oldest first."""
         ...
 
@@ -61,9 +61,9 @@ class LiveMarketData(Protocol):
 
     def latest_ticker(self, pair: str) -> TickerSnapshot: ...
 
-    def live_bar(self, pair: str, timeframe: str) -> Bar: ...
+    def live_bar(self, pair: str, timeframe: Timeframe) -> Bar: ...
 
-    def closed_bars_since(self, pair: str, timeframe: str, since_ts: int) -> list[Bar]: ...
+    def closed_bars_since(self, pair: str, timeframe: Timeframe, since_ts: int) -> list[Bar]: ...
 
     def data_status(self) -> DataStatus: ...
 

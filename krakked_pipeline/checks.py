@@ -27,12 +27,13 @@ from krakked_core.market_data.quality import (
     running_bars,
 )
 from krakked_core.market_data.tail import tail_every_seconds
+from krakked_core.model.market import Timeframe
 from krakked_pipeline.assets.ohlc import OHLC_ASSETS, OHLC_PARTITIONS
 from krakked_pipeline.resources import MarketData
 
 
 def _bar_range(
-    context: dg.AssetCheckExecutionContext, market_data: MarketData, timeframe: str
+    context: dg.AssetCheckExecutionContext, market_data: MarketData, timeframe: Timeframe
 ) -> BarRange:
     window = context.partition_time_window
     pairs = tuple(pair.canonical for pair in market_data.api().get_universe_metadata())
@@ -56,7 +57,9 @@ def _result(
     )
 
 
-def build_checks(timeframe: str, asset: dg.AssetsDefinition) -> list[dg.AssetChecksDefinition]:
+def build_checks(
+    timeframe: Timeframe, asset: dg.AssetsDefinition
+) -> list[dg.AssetChecksDefinition]:
     """The five checks of one ``ohlc_<timeframe>`` asset."""
 
     @dg.asset_check(asset=asset, name="no_duplicate_bars", partitions_def=OHLC_PARTITIONS)
@@ -110,7 +113,7 @@ FRESHNESS_MISSED_RUNS = 3
 FRESHNESS_MINIMUM = timedelta(minutes=30)
 
 
-def freshness_limit(timeframe: str) -> timedelta:
+def freshness_limit(timeframe: Timeframe) -> timedelta:
     """How long ``ohlc_<timeframe>`` may go without a materialization before it is overdue."""
     every = timedelta(seconds=tail_every_seconds(timeframe))
     return max(FRESHNESS_MINIMUM, FRESHNESS_MISSED_RUNS * every)

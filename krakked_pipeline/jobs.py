@@ -12,9 +12,9 @@ import dagster as dg
 from pydantic import field_validator
 
 from krakked_core.model.decisions import ExecutionPlan, RiskStatus, StrategyIntent
-from krakked_core.model.market import TIMEFRAME_SECONDS, Timeframe
+from krakked_core.model.market import TIMEFRAMES, parse_timeframe
 from krakked_core.strategy.cycle_inputs import WorldView
-from krakked_pipeline.assets.ohlc import TIMEFRAMES, ohlc_asset_name
+from krakked_pipeline.assets.ohlc import ohlc_asset_name
 from krakked_pipeline.assets.portfolio import portfolio_snapshot
 from krakked_pipeline.resources_strategy import StrategyEngine
 
@@ -29,15 +29,13 @@ decisions = dg.AssetSpec(
 class CycleConfig(dg.Config):
     """The candle a run decides on: its timeframe and close (epoch seconds)."""
 
-    timeframe: str
+    timeframe: str  # Dagster run config takes plain strings; checked into a Timeframe below
     close_ts: int
 
     @field_validator("timeframe")
     @classmethod
     def _known_timeframe(cls, value: str) -> str:
-        if value not in TIMEFRAME_SECONDS:
-            raise ValueError(f"timeframe {value!r} is not one of {', '.join(TIMEFRAME_SECONDS)}")
-        return value
+        return parse_timeframe(value)
 
 
 @dg.op
@@ -51,9 +49,10 @@ def observe_world(
     config: CycleConfig, sync_error: str | None, strategy_engine: StrategyEngine
 ) -> WorldView:
     """Read data status, kill switch, equity and universes for the candle."""
-    timeframe: Timeframe = config.timeframe  # type: ignore[assignment]  # checked by CycleConfig
     now = datetime.fromtimestamp(config.close_ts, UTC)
-    return strategy_engine.engine().observe(now, timeframe, sync_error=sync_error)
+    return strategy_engine.engine().observe(
+        now, parse_timeframe(config.timeframe), sync_error=sync_error
+    )
 
 
 @dg.op

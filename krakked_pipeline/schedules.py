@@ -15,6 +15,7 @@ import dagster as dg
 from krakked_core.config import AppConfig
 from krakked_core.dagster_home import OHLC_TAIL_TAG
 from krakked_core.market_data.tail import tail_cron, tail_every_seconds, tail_partition_days
+from krakked_core.model.market import Timeframe
 from krakked_pipeline.assets.ohlc import OHLC_ASSETS, ohlc_asset_name
 from krakked_pipeline.assets.universe import pair_universe
 
@@ -59,7 +60,7 @@ def universe_refresh_schedule(config: AppConfig) -> dg.ScheduleDefinition:
     )
 
 
-def ohlc_tail_schedule(timeframe: str, config: AppConfig) -> dg.ScheduleDefinition:
+def ohlc_tail_schedule(timeframe: Timeframe, config: AppConfig) -> dg.ScheduleDefinition:
     @dg.schedule(
         name=f"{ohlc_asset_name(timeframe)}_tail_schedule",
         job=OHLC_TAIL_JOBS[timeframe],

@@ -15,6 +15,7 @@ from krakked_core.config import AppConfig, load_effective_config
 from krakked_core.db import make_engine
 from krakked_core.errors import ConfigError, KrakkedError
 from krakked_core.log import configure_logging
+from krakked_core.model.market import Timeframe, parse_timeframe
 from krakked_core.paths import AppPaths
 from krakked_core.secrets import Credentials, load_credentials
 
@@ -75,6 +76,15 @@ def exit_on_error(code_for: Callable[[KrakkedError], int] | None = None) -> Iter
         prefix = "configuration error" if isinstance(exc, ConfigError) else type(exc).__name__
         typer.echo(f"{prefix}: {exc}", err=True)
         raise typer.Exit(code_for(exc) if code_for else EXIT_ERROR) from None
+
+
+def timeframe_option(value: str, *, exit_code: int = 2) -> Timeframe:
+    """A `--timeframe` value as a `Timeframe`, or exit (2: a usage error) saying which are valid."""
+    try:
+        return parse_timeframe(value)
+    except ValueError as exc:
+        typer.echo(f"--timeframe: {exc}", err=True)
+        raise typer.Exit(exit_code) from None
 
 
 def print_json(data: Any) -> None:

@@ -4,10 +4,16 @@ from datetime import UTC, datetime
 
 import typer
 
-from krakked_core.cli.common import EXIT_ERROR, Runtime, exit_on_error, print_json, runtime
+from krakked_core.cli.common import (
+    EXIT_ERROR,
+    Runtime,
+    exit_on_error,
+    print_json,
+    runtime,
+    timeframe_option,
+)
 from krakked_core.db import check_schema
 from krakked_core.errors import NoCredentialsError
-from krakked_core.model.market import TIMEFRAME_SECONDS, Timeframe
 from krakked_core.secrets import Credentials
 from krakked_core.strategy.cycle import compose_engine, run_decision_cycle
 from krakked_core.strategy.decision_views import plan_json
@@ -28,16 +34,11 @@ def cycle_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (money as decimal strings)."),
 ) -> None:
     """Run one decision cycle (the one the candle-close sensor starts) and store its plan."""
-    if timeframe not in TIMEFRAME_SECONDS:
-        typer.echo(
-            f"--timeframe: {timeframe!r} is not one of {', '.join(TIMEFRAME_SECONDS)}", err=True
-        )
-        raise typer.Exit(EXIT_ERROR)
+    tf = timeframe_option(timeframe, exit_code=EXIT_ERROR)
     when = _parse_at(at)
     rt = runtime()
     with exit_on_error():
         engine = engine_for(rt, _credentials(rt))
-        tf: Timeframe = timeframe  # type: ignore[assignment]  # checked above
         plan = run_decision_cycle(engine, tf, when)
     data = plan_json(plan)
     if as_json:

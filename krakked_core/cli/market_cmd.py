@@ -7,17 +7,17 @@ from typing import Any
 
 import typer
 
-from krakked_core.cli.common import Runtime, exit_on_error, print_json, runtime
+from krakked_core.cli.common import Runtime, exit_on_error, print_json, runtime, timeframe_option
 from krakked_core.clock import SystemClock
 from krakked_core.db import check_schema
 from krakked_core.market_data.api import MarketDataAPI, build_market_data_api
 from krakked_core.market_data.archive import import_ohlcvt
 from krakked_core.market_data.ohlc_store import OhlcStore
-from krakked_core.model.market import TIMEFRAME_SECONDS
+from krakked_core.model.market import TIMEFRAMES
 from krakked_core.model.pairs import PairMetadata
 
 UNIVERSE_MAX_AGE = timedelta(hours=1)
-_TIMEFRAME_HELP = f"one of {', '.join(TIMEFRAME_SECONDS)}"
+_TIMEFRAME_HELP = f"one of {', '.join(TIMEFRAMES)}"
 
 
 def _api(rt: Runtime) -> MarketDataAPI:
@@ -52,10 +52,10 @@ def backfill_cmd(
 ) -> None:
     """Fill stored OHLC history for a pair from --since (or after the newest stored bar)."""
     since_ts = _parse_since(since)
+    tf = timeframe_option(timeframe)
     rt = runtime()
     with exit_on_error():
-        _check_timeframe(timeframe)
-        report = _api(rt).backfill_ohlc(pair, timeframe, since=since_ts)
+        report = _api(rt).backfill_ohlc(pair, tf, since=since_ts)
     typer.echo(
         f"{report.pair} {report.timeframe}: {report.bars_written} bars from "
         f"{', '.join(report.sources) or 'no source'} ({report.requests} requests)"
@@ -86,10 +86,10 @@ def ohlc_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of bars."),
 ) -> None:
     """Print the newest closed bars of a pair, oldest first."""
+    tf = timeframe_option(timeframe)
     rt = runtime()
     with exit_on_error():
-        _check_timeframe(timeframe)
-        bars = _api(rt).get_ohlc(pair, timeframe, lookback)
+        bars = _api(rt).get_ohlc(pair, tf, lookback)
     if as_json:
         print_json([bar.model_dump() for bar in bars])
         return
@@ -122,12 +122,6 @@ def _parse_since(text: str | None) -> int | None:
         typer.echo(f"--since: not an ISO date (YYYY-MM-DD): {text!r}", err=True)
         raise typer.Exit(2) from None
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-
-
-def _check_timeframe(timeframe: str) -> None:
-    if timeframe not in TIMEFRAME_SECONDS:
-        typer.echo(f"--timeframe: {timeframe!r} is not {_TIMEFRAME_HELP}", err=True)
-        raise typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:

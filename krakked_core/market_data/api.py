@@ -37,7 +37,7 @@ from krakked_core.market_data.backfill import (
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.ohlc_store import OhlcStore, timeframe_seconds
 from krakked_core.market_data.universe import UniverseBuild, UniverseRepository, refresh_universe
-from krakked_core.model.market import Bar, DataStatus
+from krakked_core.model.market import Bar, DataStatus, Timeframe
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.paths import AppPaths
 from krakked_core.ports import LiveMarketData, PublicMarketClient
@@ -103,18 +103,18 @@ class MarketDataAPI:
     # --- history ----------------------------------------------------------------------------
 
     def backfill_ohlc(
-        self, pair: str, timeframe: str, since: int | None = None, until: int | None = None
+        self, pair: str, timeframe: Timeframe, since: int | None = None, until: int | None = None
     ) -> BackfillReport:
         """Fill stored history from ``since`` (default: after the newest stored bar) to now."""
         timeframe_seconds(timeframe)
         return self._backfiller.backfill(self.get_pair_metadata(pair), timeframe, since, until)
 
-    def fill_universe_range(self, timeframe: str, start: int, end: int) -> RangeFillReport:
+    def fill_universe_range(self, timeframe: Timeframe, start: int, end: int) -> RangeFillReport:
         """Backfill ``[start, end)`` of ``timeframe`` for every universe pair (a partition)."""
         pairs = self._universe.load()
         return fill_range(self._backfiller, self._store, pairs, timeframe, start=start, end=end)
 
-    def get_ohlc(self, pair: str, timeframe: str, lookback: int) -> list[Bar]:
+    def get_ohlc(self, pair: str, timeframe: Timeframe, lookback: int) -> list[Bar]:
         """The newest ``lookback`` closed bars, oldest → newest, stored history + live closes."""
         if lookback <= 0:
             raise ValueError(f"lookback must be positive, got {lookback}")
@@ -129,13 +129,13 @@ class MarketDataAPI:
             )
         return bars[-lookback:]
 
-    def get_ohlc_since(self, pair: str, timeframe: str, since_ts: int) -> list[Bar]:
+    def get_ohlc_since(self, pair: str, timeframe: Timeframe, since_ts: int) -> list[Bar]:
         """Closed bars with ``time ≥ since_ts``, oldest → newest (possibly none)."""
         self._check_known(pair, timeframe)
         stored = self._store.get_bars(pair, timeframe, start=since_ts)
         return [bar for bar in self._with_live(pair, timeframe, stored) if bar.time >= since_ts]
 
-    def _with_live(self, pair: str, timeframe: str, stored: list[Bar]) -> list[Bar]:
+    def _with_live(self, pair: str, timeframe: Timeframe, stored: list[Bar]) -> list[Bar]:
         """Append the closed bars the sidecar published after the newest stored one.
 
         Only a contiguous run is appended: each live bar must open exactly one interval after
@@ -157,7 +157,7 @@ class MarketDataAPI:
             previous = bar.time
         return stored + joined
 
-    def _check_known(self, pair: str, timeframe: str) -> None:
+    def _check_known(self, pair: str, timeframe: Timeframe) -> None:
         timeframe_seconds(timeframe)
         if self._universe.get(pair) is None and self._store.newest_time(pair, timeframe) is None:
             raise UnknownPairError(f"{pair} is not in the universe and has no stored history")
@@ -173,7 +173,7 @@ class MarketDataAPI:
         ticker = self._live.latest_ticker(pair)
         return ticker.bid, ticker.ask
 
-    def get_live_ohlc(self, pair: str, timeframe: str) -> Bar:
+    def get_live_ohlc(self, pair: str, timeframe: Timeframe) -> Bar:
         """The newest live candle for the pair (may still be running)."""
         timeframe_seconds(timeframe)
         return self._live.live_bar(pair, timeframe)

@@ -21,7 +21,7 @@ from krakked_core.clock import Clock
 from krakked_core.connection.parsers.market import TradeTick, parse_ohlc, parse_trades
 from krakked_core.errors import KrakkedError
 from krakked_core.market_data.ohlc_store import OhlcStore, Source, timeframe_seconds
-from krakked_core.model.market import KRAKEN_INTERVAL, Bar
+from krakked_core.model.market import KRAKEN_INTERVAL, Bar, Timeframe
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.ports import PublicMarketClient
 
@@ -38,7 +38,7 @@ class BackfillReport:
     """What one backfill did: the range ``[start, end)`` and how it was filled."""
 
     pair: str
-    timeframe: str
+    timeframe: Timeframe
     start: int
     end: int
     bars_written: int
@@ -70,7 +70,7 @@ class OhlcBackfiller:
     def backfill(
         self,
         pair: PairMetadata,
-        timeframe: str,
+        timeframe: Timeframe,
         since: int | None = None,
         until: int | None = None,
     ) -> BackfillReport:
@@ -110,7 +110,7 @@ class OhlcBackfiller:
             requests=requests,
         )
 
-    def _start(self, pair: str, timeframe: str, since: int | None, end: int) -> int:
+    def _start(self, pair: str, timeframe: Timeframe, since: int | None, end: int) -> int:
         seconds = timeframe_seconds(timeframe)
         if since is not None:
             return since // seconds * seconds
@@ -119,7 +119,7 @@ class OhlcBackfiller:
             return newest + seconds
         return end - (REST_WINDOW_BARS - REST_SAFETY_BARS) * seconds
 
-    def _from_rest(self, pair: PairMetadata, timeframe: str, start: int, end: int) -> int:
+    def _from_rest(self, pair: PairMetadata, timeframe: Timeframe, start: int, end: int) -> int:
         seconds = timeframe_seconds(timeframe)
         # Ask from one interval earlier so "since" is inclusive whichever way it is read.
         page = parse_ohlc(
@@ -132,7 +132,7 @@ class OhlcBackfiller:
         return written
 
     def _from_trades(
-        self, pair: PairMetadata, timeframe: str, start: int, end: int, progress: _Progress
+        self, pair: PairMetadata, timeframe: Timeframe, start: int, end: int, progress: _Progress
     ) -> tuple[int, int]:
         builder = TradeBarBuilder(timeframe_seconds(timeframe))
         reached, calls = start, 0
@@ -165,7 +165,9 @@ class OhlcBackfiller:
             cursor = page.last
         logger.warning("stopped after %d Trades pages for %s", MAX_TRADE_PAGES, pair.canonical)
 
-    def _record(self, pair: str, timeframe: str, start: int, end: int, source: Source) -> None:
+    def _record(
+        self, pair: str, timeframe: Timeframe, start: int, end: int, source: Source
+    ) -> None:
         self._store.record_coverage(pair, timeframe, start, end, source)
 
     def now(self) -> int:
@@ -233,7 +235,7 @@ class TradeBarBuilder:
 class RangeFillReport:
     """What filling ``[start, end)`` of one timeframe for the universe produced."""
 
-    timeframe: str
+    timeframe: Timeframe
     start: int
     end: int
     pairs: tuple[str, ...]
@@ -247,7 +249,7 @@ def fill_range(
     backfiller: OhlcBackfiller,
     store: OhlcStore,
     pairs: Sequence[PairMetadata],
-    timeframe: str,
+    timeframe: Timeframe,
     *,
     start: int,
     end: int,
@@ -281,7 +283,7 @@ def fill_range(
     )
 
 
-def _expected_bars(timeframe: str, start: int, end: int, now: int) -> int:
+def _expected_bars(timeframe: Timeframe, start: int, end: int, now: int) -> int:
     seconds = timeframe_seconds(timeframe)
     closed_end = min(end, now // seconds * seconds)
     first = -(-start // seconds) * seconds

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from krakked_core.clock import MonotonicClock
-from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, TickerSnapshot
+from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, TickerSnapshot, Timeframe
 
-BarKey = tuple[str, str]  # (canonical pair, timeframe)
-KeyedBar = tuple[str, str, Bar]  # (canonical pair, timeframe, bar)
+BarKey = tuple[str, Timeframe]  # (canonical pair, timeframe)
+KeyedBar = tuple[str, Timeframe, Bar]  # (canonical pair, timeframe, bar)
 # How many intervals before the newest closed bar a revision may reach (REST polls ask for 3).
 REVISION_WINDOW_BARS = 10
 
@@ -83,7 +83,7 @@ class LiveCache:
         self._ticker_born[snapshot.pair] = self._clock.monotonic() - age
         self._dirty_tickers.add(snapshot.pair)
 
-    def on_bar(self, pair: str, timeframe: str, bar: Bar, *, revise: bool = False) -> None:
+    def on_bar(self, pair: str, timeframe: Timeframe, bar: Bar, *, revise: bool = False) -> None:
         """Take a candle update; a later candle closes the running one.
 
         ``revise``: the candle is the exchange's settled view (snapshot or committed REST row);
@@ -115,7 +115,7 @@ class LiveCache:
     def latest_ticker(self, pair: str) -> TickerSnapshot | None:
         return self._tickers.get(pair)
 
-    def running_bar(self, pair: str, timeframe: str) -> Bar | None:
+    def running_bar(self, pair: str, timeframe: Timeframe) -> Bar | None:
         return self._bars.running.get((pair, timeframe))
 
     def fresh_pairs(self, tolerance_seconds: float) -> set[str]:

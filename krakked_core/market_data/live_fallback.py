@@ -23,7 +23,13 @@ from typing import Any, Protocol
 from krakked_core.clock import Clock
 from krakked_core.connection.parsers.market import parse_ohlc, parse_ticker
 from krakked_core.errors import VenueError
-from krakked_core.model.market import KRAKEN_INTERVAL, TIMEFRAME_SECONDS, Bar, TickerSnapshot
+from krakked_core.model.market import (
+    KRAKEN_INTERVAL,
+    TIMEFRAME_SECONDS,
+    Bar,
+    TickerSnapshot,
+    Timeframe,
+)
 from krakked_core.model.pairs import PairMetadata
 
 logger = logging.getLogger(__name__)
@@ -38,7 +44,7 @@ class LiveSink(Protocol):
 
     def on_ticker(self, snapshot: TickerSnapshot) -> None: ...
 
-    def on_bar(self, pair: str, timeframe: str, bar: Bar, *, revise: bool = False) -> None:
+    def on_bar(self, pair: str, timeframe: Timeframe, bar: Bar, *, revise: bool = False) -> None:
         """Take a candle; ``revise``: it is the exchange's settled view (snapshot, REST)."""
         ...
 
@@ -79,7 +85,9 @@ class RestFallback:
         self._ohlc_per_poll = ohlc_per_poll
         self._canonical: Mapping[str, str] = {}
         self.set_pairs(pairs)
-        self._ohlc_polled: dict[tuple[str, str], int] = {}  # key → poll cycle it was last fetched
+        self._ohlc_polled: dict[
+            tuple[str, Timeframe], int
+        ] = {}  # key → poll cycle it was last fetched
         self._cycle = 0
         self.counters = FallbackCounters()
         self.rest_ok: bool | None = None  # None: not tried yet
@@ -91,7 +99,9 @@ class RestFallback:
             name: meta.canonical for meta in pairs for name in (meta.raw_name, meta.canonical)
         }
 
-    async def poll(self, ticker_pairs: Sequence[str], ohlc_keys: Sequence[tuple[str, str]]) -> None:
+    async def poll(
+        self, ticker_pairs: Sequence[str], ohlc_keys: Sequence[tuple[str, Timeframe]]
+    ) -> None:
         """Fetch tickers of ``ticker_pairs`` (one call) and the live bars of a few of the
         ``(pair, timeframe)`` keys, those polled longest ago first."""
         self._cycle += 1
@@ -109,7 +119,7 @@ class RestFallback:
             if result is not None:
                 self._feed("OHLC", self._feed_ohlc, pair, timeframe, result)
 
-    def _next_ohlc_keys(self, keys: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    def _next_ohlc_keys(self, keys: Sequence[tuple[str, Timeframe]]) -> list[tuple[str, Timeframe]]:
         """Round-robin: the ``ohlc_per_poll`` keys fetched longest ago (never fetched first)."""
         order = sorted(dict.fromkeys(keys), key=lambda key: (self._ohlc_polled.get(key, 0), key))
         return order[: self._ohlc_per_poll]
@@ -157,7 +167,7 @@ class RestFallback:
                 )
             )
 
-    def _feed_ohlc(self, pair: str, timeframe: str, result: Any) -> None:
+    def _feed_ohlc(self, pair: str, timeframe: Timeframe, result: Any) -> None:
         page = parse_ohlc(result)
         for bar in page.bars:  # committed candles: they settle what the socket left partial
             self._sink.on_bar(pair, timeframe, bar, revise=True)

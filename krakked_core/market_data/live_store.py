@@ -28,11 +28,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from krakked_core.clock import Clock
 from krakked_core.db.live_tables import data_status, live_bars, live_ticker
 from krakked_core.errors import DatabaseError, DataStaleError, DataUnavailableError
-from krakked_core.model.market import Bar, DataStatus, TickerSnapshot
+from krakked_core.model.market import Bar, DataStatus, TickerSnapshot, Timeframe
 
 logger = logging.getLogger(__name__)
 
-KeyedBar = tuple[str, str, Bar]  # (canonical pair, timeframe, bar)
+KeyedBar = tuple[str, Timeframe, Bar]  # (canonical pair, timeframe, bar)
 # How far ahead of the shared clock a stamp may be before it is suspect (a clock set back).
 FUTURE_TOLERANCE = timedelta(seconds=2)
 
@@ -110,7 +110,7 @@ class LiveStore:
             updated_at=updated_at,
         )
 
-    def live_bar(self, pair: str, timeframe: str) -> Bar:
+    def live_bar(self, pair: str, timeframe: Timeframe) -> Bar:
         """The newest live candle (may still be running), under the same staleness rules."""
         query = (
             select(live_bars)
@@ -125,7 +125,7 @@ class LiveStore:
         self._check_fresh(_utc(row.updated_at), f"{pair} {timeframe} bar")
         return _bar(row._mapping)
 
-    def closed_bars_since(self, pair: str, timeframe: str, since_ts: int) -> list[Bar]:
+    def closed_bars_since(self, pair: str, timeframe: Timeframe, since_ts: int) -> list[Bar]:
         """Closed bars with ``time > since_ts``, oldest first (empty when there are none)."""
         query = (
             select(live_bars)

@@ -28,7 +28,7 @@ import polars as pl
 from filelock import FileLock
 
 from krakked_core.clock import Clock
-from krakked_core.model.market import TIMEFRAME_SECONDS, Bar
+from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, Timeframe
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Coverage:
     source: str
 
 
-def timeframe_seconds(timeframe: str) -> int:
+def timeframe_seconds(timeframe: Timeframe) -> int:
     """Seconds in a timeframe label; ValueError naming the supported ones otherwise."""
     try:
         return TIMEFRAME_SECONDS[timeframe]
@@ -82,7 +82,9 @@ class OhlcStore:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def append_bars(self, pair: str, timeframe: str, bars: Iterable[Bar], source: Source) -> int:
+    def append_bars(
+        self, pair: str, timeframe: Timeframe, bars: Iterable[Bar], source: Source
+    ) -> int:
         """Store closed, aligned bars (running or misaligned ones are dropped); return the count."""
         frame = self._closed_aligned_frame(pair, timeframe, list(bars), source)
         if frame.is_empty():
@@ -96,7 +98,7 @@ class OhlcStore:
         return frame.height
 
     def record_coverage(
-        self, pair: str, timeframe: str, start: int, end: int, source: Source
+        self, pair: str, timeframe: Timeframe, start: int, end: int, source: Source
     ) -> None:
         """Note that ``[start, end)`` was filled from ``source`` (even where it had no trades)."""
         if end <= start:
@@ -109,13 +111,13 @@ class OhlcStore:
     # --- reading ----------------------------------------------------------------------------
 
     def get_bars(
-        self, pair: str, timeframe: str, start: int | None = None, end: int | None = None
+        self, pair: str, timeframe: Timeframe, start: int | None = None, end: int | None = None
     ) -> list[Bar]:
         """Closed bars with ``start ≤ time < end`` (either bound optional), oldest → newest."""
         frame = self.frame(pair, timeframe, start, end)
         return _bars_from_frame(frame)
 
-    def get_last_bars(self, pair: str, timeframe: str, count: int) -> list[Bar]:
+    def get_last_bars(self, pair: str, timeframe: Timeframe, count: int) -> list[Bar]:
         """The newest ``count`` closed bars (fewer when fewer are stored), oldest → newest."""
         if count <= 0:
             return []
@@ -133,13 +135,13 @@ class OhlcStore:
         return _bars_from_frame(frame)
 
     def frame(
-        self, pair: str, timeframe: str, start: int | None = None, end: int | None = None
+        self, pair: str, timeframe: Timeframe, start: int | None = None, end: int | None = None
     ) -> pl.DataFrame:
         """Stored rows (with ``source``) in ``[start, end)`` as a DataFrame, sorted by time."""
         return self._closed(self.raw_frame(pair, timeframe, start, end), timeframe).sort("time")
 
     def raw_frame(
-        self, pair: str, timeframe: str, start: int | None = None, end: int | None = None
+        self, pair: str, timeframe: Timeframe, start: int | None = None, end: int | None = None
     ) -> pl.DataFrame:
         """The rows exactly as the files hold them (no closed-bar filter, no sort): for checks."""
         files = self._month_files(pair, timeframe, start, end)
@@ -152,7 +154,7 @@ class OhlcStore:
             lazy = lazy.filter(pl.col("time") < end)
         return lazy.collect()
 
-    def newest_time(self, pair: str, timeframe: str) -> int | None:
+    def newest_time(self, pair: str, timeframe: Timeframe) -> int | None:
         """Open time of the newest stored bar (None: nothing stored)."""
         for path in reversed(self._month_files(pair, timeframe)):
             part = self._closed(pl.read_parquet(path, columns=["time"]), timeframe)
@@ -160,7 +162,7 @@ class OhlcStore:
                 return int(part["time"].max())  # type: ignore[arg-type]
         return None
 
-    def oldest_time(self, pair: str, timeframe: str) -> int | None:
+    def oldest_time(self, pair: str, timeframe: Timeframe) -> int | None:
         """Open time of the oldest stored bar (None: nothing stored)."""
         for path in self._month_files(pair, timeframe):
             part = pl.read_parquet(path, columns=["time"])
@@ -168,18 +170,20 @@ class OhlcStore:
                 return int(part["time"].min())  # type: ignore[arg-type]
         return None
 
-    def pairs(self, timeframe: str) -> list[str]:
+    def pairs(self, timeframe: Timeframe) -> list[str]:
         """Pairs with anything stored for ``timeframe``."""
         directory = self._root / timeframe
         if not directory.is_dir():
             return []
         return sorted(p.name for p in directory.iterdir() if p.is_dir() and self._month_files_in(p))
 
-    def coverage(self, pair: str, timeframe: str) -> list[Coverage]:
+    def coverage(self, pair: str, timeframe: Timeframe) -> list[Coverage]:
         """Recorded fills for a pair and timeframe, merged per source, by start."""
         return self._read_coverage(pair, timeframe)
 
-    def uncovered(self, pair: str, timeframe: str, start: int, end: int) -> list[tuple[int, int]]:
+    def uncovered(
+        self, pair: str, timeframe: Timeframe, start: int, end: int
+    ) -> list[tuple[int, int]]:
         """Parts of ``[start, end)`` that no source has filled yet."""
         gaps: list[tuple[int, int]] = []
         cursor = start
@@ -198,7 +202,7 @@ class OhlcStore:
     # --- internals --------------------------------------------------------------------------
 
     def _closed_aligned_frame(
-        self, pair: str, timeframe: str, bars: Sequence[Bar], source: str
+        self, pair: str, timeframe: Timeframe, bars: Sequence[Bar], source: str
     ) -> pl.DataFrame:
         seconds = timeframe_seconds(timeframe)
         _check_name(pair)
@@ -225,7 +229,7 @@ class OhlcStore:
             )
         return closed.unique(subset="time", keep="last", maintain_order=True)
 
-    def _closed(self, frame: pl.DataFrame, timeframe: str) -> pl.DataFrame:
+    def _closed(self, frame: pl.DataFrame, timeframe: Timeframe) -> pl.DataFrame:
         now = int(self._clock.now().timestamp())
         return frame.filter(pl.col("time") + timeframe_seconds(timeframe) <= now)
 
@@ -243,15 +247,15 @@ class OhlcStore:
         )
         _atomic_write_parquet(merged, path)
 
-    def _pair_dir(self, pair: str, timeframe: str) -> Path:
+    def _pair_dir(self, pair: str, timeframe: Timeframe) -> Path:
         timeframe_seconds(timeframe)
         return self._root / timeframe / _check_name(pair)
 
-    def _month_file(self, pair: str, timeframe: str, month: str) -> Path:
+    def _month_file(self, pair: str, timeframe: Timeframe, month: str) -> Path:
         return self._pair_dir(pair, timeframe) / f"{month}.parquet"
 
     def _month_files(
-        self, pair: str, timeframe: str, start: int | None = None, end: int | None = None
+        self, pair: str, timeframe: Timeframe, start: int | None = None, end: int | None = None
     ) -> list[Path]:
         files = self._month_files_in(self._pair_dir(pair, timeframe))
         first = _month_of(start) if start is not None else ""
@@ -265,16 +269,16 @@ class OhlcStore:
         return sorted(p for p in directory.iterdir() if _MONTH_FILE.match(p.name))
 
     @contextmanager
-    def _locked(self, pair: str, timeframe: str) -> Iterator[None]:
+    def _locked(self, pair: str, timeframe: Timeframe) -> Iterator[None]:
         directory = self._pair_dir(pair, timeframe)
         directory.mkdir(parents=True, exist_ok=True)
         with FileLock(str(directory / ".lock"), timeout=120):
             yield
 
-    def _coverage_file(self, pair: str, timeframe: str) -> Path:
+    def _coverage_file(self, pair: str, timeframe: Timeframe) -> Path:
         return self._pair_dir(pair, timeframe) / "coverage.json"
 
-    def _read_coverage(self, pair: str, timeframe: str) -> list[Coverage]:
+    def _read_coverage(self, pair: str, timeframe: Timeframe) -> list[Coverage]:
         path = self._coverage_file(pair, timeframe)
         if not path.exists():
             return []
@@ -285,7 +289,7 @@ class OhlcStore:
             logger.warning("unreadable coverage record %s (%s): treated as empty", path, exc)
             return []
 
-    def _write_coverage(self, pair: str, timeframe: str, ranges: list[Coverage]) -> None:
+    def _write_coverage(self, pair: str, timeframe: Timeframe, ranges: list[Coverage]) -> None:
         text = json.dumps([asdict(r) for r in ranges], indent=1)
         _atomic_write_text(text, self._coverage_file(pair, timeframe))
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from krakked_core.market_data.ohlc_store import OhlcStore, timeframe_seconds
+from krakked_core.model.market import Timeframe
 from krakked_core.ports import LiveMarketData
 
 # Live (WebSocket) and REST bars agree when every value is within this relative difference.
@@ -23,7 +24,7 @@ class BarRange:
     """Which stored bars to inspect: ``[start, end)`` of one timeframe for some pairs."""
 
     pairs: tuple[str, ...]
-    timeframe: str
+    timeframe: Timeframe
     start: int
     end: int
 

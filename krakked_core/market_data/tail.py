@@ -9,6 +9,7 @@ the newest closed bars from the sidecar meanwhile.
 from datetime import UTC, date, datetime, timedelta
 
 from krakked_core.market_data.ohlc_store import timeframe_seconds
+from krakked_core.model.market import Timeframe
 
 # Cron for "every close" of each timeframe, at minute granularity (cron has no seconds).
 _CLOSE_CRON = {
@@ -24,12 +25,12 @@ _CLOSE_CRON = {
 TAIL_EVERY_SECONDS = {"1m": 600}  # other timeframes: once per close
 
 
-def tail_every_seconds(timeframe: str) -> int:
+def tail_every_seconds(timeframe: Timeframe) -> int:
     """How often the tail update of ``timeframe`` runs."""
     return TAIL_EVERY_SECONDS.get(timeframe, timeframe_seconds(timeframe))
 
 
-def tail_cron(timeframe: str, delay_seconds: int) -> str:
+def tail_cron(timeframe: Timeframe, delay_seconds: int) -> str:
     """Cron that fires shortly after each close of ``timeframe`` (1m: every 10 minutes), UTC.
 
     Cron counts minutes, so the delay is rounded up to whole minutes (at most 4).
@@ -39,7 +40,7 @@ def tail_cron(timeframe: str, delay_seconds: int) -> str:
     return _CLOSE_CRON[timeframe].format(m=minute)
 
 
-def tail_partition_days(at: datetime, timeframe: str) -> list[date]:
+def tail_partition_days(at: datetime, timeframe: Timeframe) -> list[date]:
     """The UTC days of the bars closed since the previous tail run (usually one day; two when
     the bars since then cross midnight, so no partition misses its last bars)."""
     seconds = timeframe_seconds(timeframe)
@@ -55,7 +56,7 @@ def _day(epoch: int) -> date:
     return datetime.fromtimestamp(epoch, tz=UTC).date()
 
 
-def tail_partition_day(at: datetime, timeframe: str) -> date:
+def tail_partition_day(at: datetime, timeframe: Timeframe) -> date:
     """The UTC day holding the newest bar closed at ``at`` (the partition a tail run fills)."""
     seconds = timeframe_seconds(timeframe)
     epoch = int(at.timestamp())

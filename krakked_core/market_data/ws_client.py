@@ -53,7 +53,7 @@ from krakked_core.connection.parsers.ws import (
 from krakked_core.log import SHOW_ON_TERMINAL
 from krakked_core.market_data.live_fallback import LiveSink, RestFallback
 from krakked_core.market_data.universe import ws_v2_symbol, wsname_from_v2
-from krakked_core.model.market import KRAKEN_INTERVAL, Bar, TickerSnapshot
+from krakked_core.model.market import KRAKEN_INTERVAL, Bar, TickerSnapshot, Timeframe
 from krakked_core.model.pairs import PairMetadata
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class ChannelKey:
 
     channel: str
     pair: str  # canonical
-    timeframe: str | None = None
+    timeframe: Timeframe | None = None
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.pair}" + (f":{self.timeframe}" if self.timeframe else "")
@@ -116,7 +116,7 @@ class WsCounters:
 @dataclass
 class _Request:
     channel: str
-    timeframe: str | None
+    timeframe: Timeframe | None
     pairs: tuple[str, ...]
 
 
@@ -143,7 +143,7 @@ class KrakenWsClient:
         *,
         url: str,
         pairs: Sequence[PairMetadata],
-        timeframes: Sequence[str],
+        timeframes: Sequence[Timeframe],
         config: WsConfig,
         clock: MonotonicClock,
         sink: LiveSink,
@@ -193,7 +193,7 @@ class KrakenWsClient:
     def fallback_keys(self) -> frozenset[ChannelKey]:
         return frozenset(key for key, st in self._states.items() if st.in_fallback)
 
-    def held_bar_keys(self) -> frozenset[tuple[str, str]]:
+    def held_bar_keys(self) -> frozenset[tuple[str, Timeframe]]:
         """``(pair, timeframe)`` whose running bar must not be closed by the clock.
 
         Those without live WebSocket data: all while disconnected; otherwise the channels in
@@ -359,7 +359,7 @@ class KrakenWsClient:
     async def _send_grouped(
         self, conn: _Connection, method: str, keys: Iterable[ChannelKey]
     ) -> None:
-        groups: dict[tuple[str, str | None], list[str]] = {}
+        groups: dict[tuple[str, Timeframe | None], list[str]] = {}
         now = self._clock.monotonic()
         for key in keys:
             state = self._states.get(key)

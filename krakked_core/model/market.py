@@ -6,13 +6,16 @@ becomes money (ticker prices used for valuation and orders) is a Decimal.
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The one timeframe type: config, model, stores, pipeline and CLI all take it. Strings from the
+# outside (CLI options, Dagster run config, file names) become one through `parse_timeframe`.
 Timeframe = Literal["1m", "5m", "15m", "1h", "4h", "1d"]
+TIMEFRAMES: tuple[Timeframe, ...] = get_args(Timeframe)
 
-TIMEFRAME_SECONDS: dict[str, int] = {
+TIMEFRAME_SECONDS: dict[Timeframe, int] = {
     "1m": 60,
     "5m": 300,
     "15m": 900,
@@ -21,7 +24,17 @@ TIMEFRAME_SECONDS: dict[str, int] = {
     "1d": 86400,
 }
 # Kraken's OHLC `interval` (minutes) for each timeframe.
-KRAKEN_INTERVAL: dict[str, int] = {tf: seconds // 60 for tf, seconds in TIMEFRAME_SECONDS.items()}
+KRAKEN_INTERVAL: dict[Timeframe, int] = {
+    tf: seconds // 60 for tf, seconds in TIMEFRAME_SECONDS.items()
+}
+
+
+def parse_timeframe(value: str) -> Timeframe:
+    """``value`` as a `Timeframe`, or a ValueError that lists the valid ones."""
+    for timeframe in TIMEFRAMES:
+        if value == timeframe:
+            return timeframe
+    raise ValueError(f"unknown timeframe {value!r}: expected one of {', '.join(TIMEFRAMES)}")
 
 
 class Bar(BaseModel):

@@ -22,6 +22,7 @@ from krakked_core.model.decisions import (
     RiskStatus,
     StrategyIntent,
 )
+from krakked_core.model.market import Timeframe
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class DecisionRecord:
 
     plan_id: str
     at: datetime
-    timeframe: str
+    timeframe: Timeframe
     intents_count: int
     actions_count: int
     blocked_count: int

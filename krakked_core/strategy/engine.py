@@ -29,7 +29,7 @@ from krakked_core.strategy.strategy_state import StrategyState, strategy_states
 logger = logging.getLogger(__name__)
 
 
-def _seconds(timeframe: str) -> int:
+def _seconds(timeframe: Timeframe) -> int:
     return TIMEFRAME_SECONDS[timeframe]
 
 

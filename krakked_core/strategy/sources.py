@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from krakked_core.market_data.ohlc_store import timeframe_seconds
-from krakked_core.model.market import Bar, DataStatus
+from krakked_core.model.market import Bar, DataStatus, Timeframe
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.portfolio.models import (
     EquityView,
@@ -70,14 +70,14 @@ class CycleCandles:
         self._epoch = int(now.timestamp())
         self._read: dict[tuple[str, str], list[Bar]] = {}
 
-    def get_ohlc(self, pair: str, timeframe: str, lookback: int) -> list[Bar]:
+    def get_ohlc(self, pair: str, timeframe: Timeframe, lookback: int) -> list[Bar]:
         kept = self._read.get((pair, timeframe))
         if kept is None or len(kept) < lookback:
             kept = self._closed(pair, timeframe, lookback)
             self._read[(pair, timeframe)] = kept
         return kept[-lookback:]
 
-    def _closed(self, pair: str, timeframe: str, lookback: int) -> list[Bar]:
+    def _closed(self, pair: str, timeframe: Timeframe, lookback: int) -> list[Bar]:
         seconds = timeframe_seconds(timeframe)
         want = lookback
         while True:  # ask again for as many more as were too late, until enough have closed

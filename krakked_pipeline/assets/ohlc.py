@@ -13,11 +13,10 @@ import dagster as dg
 from krakked_core.clock import SystemClock
 from krakked_core.market_data.backfill import RangeFillReport
 from krakked_core.market_data.tail import first_history_day
+from krakked_core.model.market import TIMEFRAMES, Timeframe
 from krakked_pipeline.app_config import CONFIG
 from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.resources import MarketData
-
-TIMEFRAMES = ("1m", "5m", "15m", "1h", "4h", "1d")
 
 
 def ohlc_partitions(history_days: int, now: datetime) -> dg.DailyPartitionsDefinition:
@@ -31,7 +30,7 @@ def ohlc_partitions(history_days: int, now: datetime) -> dg.DailyPartitionsDefin
 OHLC_PARTITIONS = ohlc_partitions(CONFIG.market_data.history_days, SystemClock().now())
 
 
-def ohlc_asset_name(timeframe: str) -> str:
+def ohlc_asset_name(timeframe: Timeframe) -> str:
     return f"ohlc_{timeframe}"
 
 
@@ -46,7 +45,7 @@ def fill_metadata(report: RangeFillReport) -> dict[str, Any]:
     }
 
 
-def build_ohlc_asset(timeframe: str) -> dg.AssetsDefinition:
+def build_ohlc_asset(timeframe: Timeframe) -> dg.AssetsDefinition:
     @dg.asset(
         name=ohlc_asset_name(timeframe),
         group_name="market_data",
