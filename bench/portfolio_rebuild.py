@@ -49,6 +49,7 @@ class Account:
                 "USD",
                 amount,
                 Decimal(0),
+                kind="deposit",
             )
         )
         self.balance["USD"] += amount
@@ -64,9 +65,13 @@ class Account:
         )
         sign = 1 if side == "buy" else -1
         self.ledger.append(
-            LedgerEntry(f"L{n}a", tid, at, "trade", "", "XBT", sign * volume, Decimal(0))
+            LedgerEntry(
+                f"L{n}a", tid, at, "trade", "", "XBT", sign * volume, Decimal(0), kind="trade"
+            )
         )
-        self.ledger.append(LedgerEntry(f"L{n}b", tid, at, "trade", "", "USD", -sign * cost, fee))
+        self.ledger.append(
+            LedgerEntry(f"L{n}b", tid, at, "trade", "", "USD", -sign * cost, fee, kind="trade")
+        )
         self.balance["XBT"] += sign * volume
         self.balance["USD"] += -sign * cost - fee
 

@@ -79,6 +79,7 @@ class _CashAccount:
             time=CLOSE - timedelta(days=1),
             type="deposit",
             subtype="",
+            kind="deposit",
             asset="USD",
             amount=Decimal(100_000),
             fee=Decimal(0),

@@ -19,9 +19,9 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from krakked_core.clock import SystemClock
 from krakked_core.config import AppConfig
+from krakked_core.connection.symbols import ws_v2_symbol
 from krakked_core.db import make_engine, upgrade
 from krakked_core.market_data.live_store import LiveStore
-from krakked_core.market_data.universe import ws_v2_symbol
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.sidecar import Sidecar
 

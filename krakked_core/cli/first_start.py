@@ -19,12 +19,12 @@ import typer
 from krakked_core.cli.common import Runtime
 from krakked_core.clock import SystemClock
 from krakked_core.config import AppConfig
+from krakked_core.connection.intervals import KRAKEN_INTERVAL
 from krakked_core.dagster_home import prepare_dagster_home
 from krakked_core.launcher import Component, LaunchError, Supervisor
 from krakked_core.market_data.archive import ImportReport, import_ohlcvt
 from krakked_core.market_data.ohlc_store import OhlcStore
 from krakked_core.market_data.tail import first_history_day
-from krakked_core.model.market import KRAKEN_INTERVAL
 
 # One process for every step; Dagster's step-by-step events stay out of the terminal (they are
 # in its run logs), and so do its Beta/Preview warnings.

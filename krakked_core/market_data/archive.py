@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from krakked_core.connection.intervals import TIMEFRAME_OF_INTERVAL
 from krakked_core.connection.parsers.market import ohlcvt_file_key, parse_ohlcvt_csv
 from krakked_core.market_data.ohlc_store import OhlcStore
-from krakked_core.model.market import KRAKEN_INTERVAL
 
 logger = logging.getLogger(__name__)
-
-_TIMEFRAME_OF_INTERVAL = {minutes: tf for tf, minutes in KRAKEN_INTERVAL.items()}
 
 
 @dataclass
@@ -47,7 +45,7 @@ def import_ohlcvt(
             report.skipped[name] = "not a PAIR_INTERVAL.csv file"
             continue
         pair, interval = key
-        timeframe = _TIMEFRAME_OF_INTERVAL.get(interval)
+        timeframe = TIMEFRAME_OF_INTERVAL.get(interval)
         if timeframe is None:
             report.skipped[name] = f"interval {interval} is not a stored timeframe"
             continue

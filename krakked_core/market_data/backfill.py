@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from rich.progress import Progress
 
 from krakked_core.clock import Clock
+from krakked_core.connection.intervals import KRAKEN_INTERVAL
 from krakked_core.connection.parsers.market import TradeTick, parse_ohlc, parse_trades
 from krakked_core.errors import KrakkedError
 from krakked_core.market_data.ohlc_store import OhlcStore, Source, timeframe_seconds
-from krakked_core.model.market import KRAKEN_INTERVAL, Bar, Timeframe
+from krakked_core.model.market import Bar, Timeframe
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.ports import PublicMarketClient
 

@@ -21,15 +21,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from krakked_core.clock import Clock
+from krakked_core.connection.intervals import KRAKEN_INTERVAL
 from krakked_core.connection.parsers.market import parse_ohlc, parse_ticker
 from krakked_core.errors import VenueError
-from krakked_core.model.market import (
-    KRAKEN_INTERVAL,
-    TIMEFRAME_SECONDS,
-    Bar,
-    TickerSnapshot,
-    Timeframe,
-)
+from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, TickerSnapshot, Timeframe
 from krakked_core.model.pairs import PairMetadata
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@
   kind, and skipped; it never stops the client.
 - ``set_pairs`` changes the streamed pairs while running (subscribe/unsubscribe the difference).
 
-Symbols are translated only through ``market_data.universe`` (``BTC/USD`` ↔ ``XBT/USD``);
+Symbols are translated only through ``connection.symbols`` (``BTC/USD`` ↔ ``XBT/USD``);
 everything handed to the sink speaks canonical pairs (``XBTUSD``).
 """
 
@@ -40,6 +40,7 @@ from websockets.exceptions import WebSocketException
 
 from krakked_core.clock import MonotonicClock
 from krakked_core.config import WsConfig
+from krakked_core.connection.intervals import KRAKEN_INTERVAL, TIMEFRAME_OF_INTERVAL
 from krakked_core.connection.parsers.ws import (
     OhlcMessage,
     StatusMessage,
@@ -50,10 +51,10 @@ from krakked_core.connection.parsers.ws import (
     WsTickerItem,
     parse_ws_message,
 )
+from krakked_core.connection.symbols import ws_v2_symbol, wsname_from_v2
 from krakked_core.log import SHOW_ON_TERMINAL
 from krakked_core.market_data.live_fallback import LiveSink, RestFallback
-from krakked_core.market_data.universe import ws_v2_symbol, wsname_from_v2
-from krakked_core.model.market import KRAKEN_INTERVAL, Bar, TickerSnapshot, Timeframe
+from krakked_core.model.market import Bar, TickerSnapshot, Timeframe
 from krakked_core.model.pairs import PairMetadata
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,6 @@ TICK_SECONDS = 0.25  # how often the watchdogs look, and how fast a stop is noti
 # Ticker updates on best-bid/offer changes too, not only on trades (Kraken's default), so bid and
 # ask stay current on quiet pairs.
 TICKER_EVENT_TRIGGER = "bbo"
-_TIMEFRAME_OF_INTERVAL = {minutes: tf for tf, minutes in KRAKEN_INTERVAL.items()}
 
 
 class _SilentSocketError(Exception):
@@ -412,7 +412,7 @@ class KrakenWsClient:
     def _keys_of_ack(self, ack: SubscriptionAck, request: _Request | None) -> list[ChannelKey]:
         pair = self._canonical(ack.symbol) if ack.symbol else None
         channel = ack.channel or (request.channel if request else None)
-        timeframe = request.timeframe if request else _TIMEFRAME_OF_INTERVAL.get(ack.interval or 0)
+        timeframe = request.timeframe if request else TIMEFRAME_OF_INTERVAL.get(ack.interval or 0)
         if channel is None:
             return []
         pairs = [pair] if pair else list(request.pairs if request else ())
@@ -524,7 +524,7 @@ class KrakenWsClient:
 
     def _on_ohlc(self, item: WsOhlcItem, snapshot: bool) -> None:
         pair = self._canonical(item.symbol)
-        timeframe = _TIMEFRAME_OF_INTERVAL.get(item.interval)
+        timeframe = TIMEFRAME_OF_INTERVAL.get(item.interval)
         if pair is None or timeframe is None:
             if timeframe is None:
                 self._skip(Unparsed("unknown_interval", f"ohlc interval {item.interval}"))

@@ -12,6 +12,14 @@ from decimal import Decimal
 from typing import Generic, Literal, TypeVar
 
 Side = Literal["buy", "sell"]
+# How a ledger row moves equity without being a trade (contract Phase 3 §6).
+CashFlowType = Literal[
+    "deposit", "withdrawal", "reward", "transfer", "adjustment", "conversion", "other"
+]
+# What a ledger row is: one leg of a trade, or a cash flow of one of those types.
+LedgerKind = Literal[
+    "trade", "deposit", "withdrawal", "reward", "transfer", "adjustment", "conversion", "other"
+]
 T = TypeVar("T")
 
 
@@ -35,17 +43,22 @@ class TradeFill:
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One row of ``Ledgers``: ``amount`` is signed, ``fee`` is charged on top of it."""
+    """One row of the account's ledger: ``amount`` is signed, ``fee`` is charged on top of it.
+
+    ``kind`` is what the row is; ``type`` and ``subtype`` are the exchange's own words for it
+    (``staking`` / ``allocation``), kept for the record.
+    """
 
     ledger_id: str
     refid: str
     time: datetime
-    type: str  # trade, deposit, withdrawal, transfer, staking, reward, adjustment, spend, …
+    type: str
     subtype: str
     asset: str  # normalized, suffix kept ("DOT.S")
     amount: Decimal
     fee: Decimal
     balance: Decimal | None = None
+    kind: LedgerKind = field(kw_only=True)
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,6 @@ TIMEFRAME_SECONDS: dict[Timeframe, int] = {
     "4h": 14400,
     "1d": 86400,
 }
-# Kraken's OHLC `interval` (minutes) for each timeframe.
-KRAKEN_INTERVAL: dict[Timeframe, int] = {
-    tf: seconds // 60 for tf, seconds in TIMEFRAME_SECONDS.items()
-}
 
 
 def parse_timeframe(value: str) -> Timeframe:

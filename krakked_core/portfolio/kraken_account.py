@@ -13,6 +13,7 @@ from krakked_core.connection.parsers.account import (
     parse_trades_history,
 )
 from krakked_core.connection.parsers.market import parse_asset_pairs, parse_ticker
+from krakked_core.connection.symbols import normalize
 from krakked_core.errors import (
     DataUnavailableError,
     InvalidArgumentsError,
@@ -26,7 +27,6 @@ from krakked_core.model.account import (
     Page,
     TradeFill,
 )
-from krakked_core.portfolio.assets import normalize
 
 logger = logging.getLogger(__name__)
 PairMap = Mapping[str, tuple[str, str]]

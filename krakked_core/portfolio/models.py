@@ -3,15 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
 
-from krakked_core.model.account import Side
+from krakked_core.model.account import CashFlowType, Side
 
 MANUAL = "manual"
-
-CashFlowType = Literal[
-    "deposit", "withdrawal", "reward", "transfer", "adjustment", "conversion", "other"
-]
 
 
 @dataclass(frozen=True)

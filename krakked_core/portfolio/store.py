@@ -26,12 +26,11 @@ from krakked_core.db.portfolio_tables import (
     portfolio_sync_marks,
     portfolio_trades,
 )
-from krakked_core.model.account import ExchangeOrder, LedgerEntry, Side, TradeFill
+from krakked_core.model.account import CashFlowType, ExchangeOrder, LedgerEntry, Side, TradeFill
 from krakked_core.portfolio.assets import root
 from krakked_core.portfolio.models import (
     AssetValuation,
     CashFlowRecord,
-    CashFlowType,
     PortfolioSnapshot,
     TradeEvent,
 )

@@ -155,7 +155,7 @@ class Ingestor:
         held: list[LedgerEntry] = []
         for entry in entries:
             try:
-                if entry.ledger_id in new_rows and entry.type == "trade" and entry.fee != 0:
+                if entry.ledger_id in new_rows and entry.kind == "trade" and entry.fee != 0:
                     # A trade's fee in a third asset: priced at the trade's time (base/quote fees
                     # use the trade's own price when the books apply it).
                     fee_usd[entry.ledger_id] = self._prices.fee_value_at(

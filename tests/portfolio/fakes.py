@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from krakked_core.clock import ManualClock
+from krakked_core.connection.ledger_types import ledger_kind
 from krakked_core.errors import InvalidArgumentsError, UnknownPairError
 from krakked_core.model.account import (
     AccountBalances,
@@ -116,6 +117,7 @@ class FakeAccount:
                 time=at,
                 type=kind,
                 subtype="",
+                kind=ledger_kind(kind, ""),
                 asset=asset,
                 amount=d(amount),
                 fee=Decimal(0),
@@ -168,6 +170,7 @@ class FakeAccount:
                     time=at,
                     type="trade",
                     subtype="",
+                    kind="trade",
                     asset=asset,
                     amount=amount,
                     fee=f,

@@ -151,6 +151,7 @@ def _third_asset_fee_account(when: datetime) -> FakeAccount:
             asset="DOT",
             amount=Decimal(0),
             fee=d("2"),
+            kind="trade",
         )
     )
     return account

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock
 from krakked_core.config import PortfolioConfig
+from krakked_core.connection.ledger_types import ledger_kind
 from krakked_core.errors import DataStaleError, PositionNotFoundError
 from krakked_core.model.account import ExchangeOrder, Side
 from krakked_core.portfolio.service import PortfolioService
@@ -160,6 +161,7 @@ def test_suffix_variant_balance_then_counted_toward_asset(engine: Engine) -> Non
             asset="XBT",
             amount=d("-0.5"),
             fee=d(0),
+            kind="transfer",
         )
     )
     account.ledger.append(
@@ -172,6 +174,7 @@ def test_suffix_variant_balance_then_counted_toward_asset(engine: Engine) -> Non
             asset="XBT.F",
             amount=d("0.5"),
             fee=d(0),
+            kind="transfer",
         )
     )
     service = _service(engine, account)
@@ -466,7 +469,12 @@ def test_sale_of_coins_the_ledger_never_showed_then_no_pnl_on_them_and_drift(
 def _ledger_row(account: FakeAccount, ledger_id: str, refid: str, minute: int, **fields) -> None:
     account.ledger.append(
         account.ledger[0].__class__(
-            ledger_id=ledger_id, refid=refid, time=at(minute), fee=d(0), **fields
+            ledger_id=ledger_id,
+            refid=refid,
+            time=at(minute),
+            fee=d(0),
+            kind=ledger_kind(fields["type"], fields["subtype"]),
+            **fields,
         )
     )
 

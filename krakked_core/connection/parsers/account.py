@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from krakked_core.connection.ledger_types import ledger_kind
+from krakked_core.connection.symbols import canonical_pair, normalize, split_pair
 from krakked_core.model.account import (
     AccountBalances,
     ExchangeOrder,
@@ -21,7 +23,6 @@ from krakked_core.model.account import (
     TradeFill,
 )
 from krakked_core.model.money import non_negative, to_decimal
-from krakked_core.portfolio.assets import canonical_pair, normalize, split_pair
 
 logger = logging.getLogger(__name__)
 
@@ -130,16 +131,18 @@ def _trade(
 
 def _entry(ledger_id: str, row: Mapping[str, Any]) -> LedgerEntry:
     balance = row.get("balance")
+    type_, subtype = str(row["type"]).lower(), str(row.get("subtype") or "")
     return LedgerEntry(
         ledger_id=ledger_id,
         refid=str(row.get("refid") or ""),
         time=epoch_to_utc(row["time"]),
-        type=str(row["type"]).lower(),
-        subtype=str(row.get("subtype") or ""),
+        type=type_,
+        subtype=subtype,
         asset=normalize(str(row["asset"])),
         amount=to_decimal(row["amount"], field="amount"),
         fee=to_decimal(row.get("fee", "0"), field="fee"),
         balance=None if balance in (None, "") else to_decimal(balance, field="balance"),
+        kind=ledger_kind(type_, subtype),
     )
 
 

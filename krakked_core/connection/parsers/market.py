@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import polars as pl
 from pydantic import ValidationError
 
+from krakked_core.connection.symbols import normalize_asset
 from krakked_core.model.market import Bar
 from krakked_core.model.money import non_negative, to_decimal
 from krakked_core.model.pairs import PairMetadata
@@ -25,28 +26,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Legacy 4-letter codes → the names used everywhere else. ``Assets`` (altname) is authoritative
-# when it was fetched; this table covers the codes whose altname differs from the code.
-LEGACY_ASSET_CODES = {
-    "XXBT": "XBT",
-    "XETH": "ETH",
-    "XETC": "ETC",
-    "XLTC": "LTC",
-    "XMLN": "MLN",
-    "XREP": "REP",
-    "XXDG": "XDG",
-    "XXLM": "XLM",
-    "XXMR": "XMR",
-    "XXRP": "XRP",
-    "XZEC": "ZEC",
-    "ZUSD": "USD",
-    "ZEUR": "EUR",
-    "ZCAD": "CAD",
-    "ZGBP": "GBP",
-    "ZJPY": "JPY",
-    "ZAUD": "AUD",
-    "ZCHF": "CHF",
-}
 SPOT_ASSET_CLASS = "currency"
 DARK_POOL_SUFFIX = ".d"
 
@@ -168,13 +147,6 @@ def parse_assets(result: object) -> dict[str, str]:
         return code, altname
 
     return dict(_parse_each("Assets", entries.items(), one))
-
-
-def normalize_asset(code: str, asset_names: Mapping[str, str] | None = None) -> str:
-    """``XXBT`` → ``XBT``, ``ZUSD`` → ``USD``, ``XXDG`` → ``XDG``; newer codes pass unchanged."""
-    if asset_names and code in asset_names:
-        return asset_names[code]
-    return LEGACY_ASSET_CODES.get(code, code)
 
 
 def parse_asset_pairs(

@@ -4,7 +4,6 @@ import logging
 from decimal import Decimal
 
 from krakked_core.connection.parsers.market import (
-    normalize_asset,
     ohlcvt_file_key,
     parse_asset_pairs,
     parse_assets,
@@ -13,6 +12,7 @@ from krakked_core.connection.parsers.market import (
     parse_ticker,
     parse_trades,
 )
+from krakked_core.connection.symbols import normalize_asset
 from tests.market_data.history.conftest import asset_pairs_payload, sample_result
 
 

@@ -7,11 +7,10 @@ from sqlalchemy import Engine
 
 from krakked_core.config import UniverseConfig
 from krakked_core.connection.parsers.market import parse_asset_pairs, parse_ticker
+from krakked_core.connection.symbols import ws_v2_symbol, wsname_from_v2
 from krakked_core.market_data.universe import (
     UniverseRepository,
     select_universe,
-    ws_v2_symbol,
-    wsname_from_v2,
 )
 from tests.market_data.history.conftest import asset_pairs_payload, ticker_payload
 

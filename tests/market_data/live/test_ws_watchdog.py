@@ -19,9 +19,9 @@ import pytest
 
 from krakked_core.clock import ManualClock
 from krakked_core.config import WsConfig
+from krakked_core.connection.intervals import KRAKEN_INTERVAL
 from krakked_core.market_data.live_cache import LiveCache
 from krakked_core.market_data.ws_client import ChannelKey, KrakenWsClient
-from krakked_core.model.market import KRAKEN_INTERVAL
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.sim import FaultProfile, SimSettings
 from krakked_core.sim.exchange import Exchange
