@@ -288,8 +288,7 @@ def _sensor(
     latency = (time.perf_counter() - start) * 1000
     assert result.run_requests, result.skip_message
     print(f"{'bar published → run requested (one tick)':48} {latency:8.1f} ms")
-    print("  plus, under the daemon: up to one sensor interval (4 s; ticks every ~5 s) before the")
-    print("  tick, and ~2 s for the run's process to start (DAGSTER.md): ≈ 2–7 s close → run start")
+    print("  under the real daemon (sensor interval, run launch): bench/candle_close_latency.py")
 
 
 if __name__ == "__main__":

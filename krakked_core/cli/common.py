@@ -4,13 +4,14 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import typer
 from sqlalchemy import Engine
 
+from krakked_core.clock import Clock, SystemClock
 from krakked_core.config import AppConfig, load_effective_config
 from krakked_core.db import make_engine
 from krakked_core.errors import ConfigError, KrakkedError
@@ -30,6 +31,7 @@ class Runtime:
     config: AppConfig
     exchange_source: str  # where the exchange URLs came from (a running demo, a file, ...)
     demo: bool = False  # aimed at a running `krakked up --sim`
+    clock: Clock = field(default_factory=SystemClock)
 
     def credentials(self) -> Credentials:
         """The key for this venue: the sandbox's own during a demo, never the real one."""
@@ -52,7 +54,14 @@ class Runtime:
         return make_engine(self.config.db.resolved_url(self.paths), echo=self.config.db.echo)
 
 
-def runtime() -> Runtime:
+def command_clock(ctx: typer.Context) -> Clock:
+    """The clock a command runs on: the host's, or a `Clock` the caller passed as Click's
+    ``obj`` (``CliRunner().invoke(app, args, obj=clock)``), so a test can pin the date."""
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Clock) else SystemClock()
+
+
+def runtime(clock: Clock | None = None) -> Runtime:
     """Load config (exit 1 with the reason when invalid) and make sure the directories exist."""
     paths = AppPaths.from_env()
     with exit_on_error():
@@ -64,6 +73,7 @@ def runtime() -> Runtime:
         config=loaded.config,
         exchange_source=loaded.exchange_source,
         demo=loaded.demo,
+        clock=clock or SystemClock(),
     )
 
 

@@ -7,6 +7,7 @@ import typer
 from krakked_core.cli.common import (
     EXIT_ERROR,
     Runtime,
+    command_clock,
     exit_on_error,
     print_json,
     runtime,
@@ -23,10 +24,11 @@ from krakked_core.strategy.engine import StrategyRiskEngine
 def engine_for(rt: Runtime, credentials: Credentials | None = None) -> StrategyRiskEngine:
     """The engine on the app DB (DatabaseVersionError says to run `krakked db upgrade`)."""
     check_schema(rt.engine)
-    return compose_engine(rt.config, rt.paths, rt.engine, credentials)
+    return compose_engine(rt.config, rt.paths, rt.engine, credentials, clock=rt.clock)
 
 
 def cycle_cmd(
+    ctx: typer.Context,
     timeframe: str = typer.Option(..., "--timeframe", help="The candle: 1m, 5m, 15m, 1h, 4h, 1d."),
     at: str | None = typer.Option(
         None, "--at", help="Decide on the candle closed at this ISO time (default: now)."
@@ -35,8 +37,9 @@ def cycle_cmd(
 ) -> None:
     """Run one decision cycle (the one the candle-close sensor starts) and store its plan."""
     tf = timeframe_option(timeframe, exit_code=EXIT_ERROR)
-    when = _parse_at(at)
-    rt = runtime()
+    clock = command_clock(ctx)
+    when = _parse_at(at, clock.now())
+    rt = runtime(clock)
     with exit_on_error():
         engine = engine_for(rt, _credentials(rt))
         plan = run_decision_cycle(engine, tf, when)
@@ -58,9 +61,9 @@ def cycle_cmd(
         typer.echo(f"  note: {note}")
 
 
-def _parse_at(text: str | None) -> datetime:
+def _parse_at(text: str | None, now: datetime) -> datetime:
     if text is None:
-        return datetime.now(UTC)
+        return now
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
@@ -69,7 +72,7 @@ def _parse_at(text: str | None) -> datetime:
     if when.tzinfo is None:
         typer.echo(f"--at: {text!r} needs a timezone (e.g. 2026-03-02T14:00Z)", err=True)
         raise typer.Exit(EXIT_ERROR)
-    if when > datetime.now(UTC):
+    if when > now:
         typer.echo(f"--at: {text!r} is in the future: no candle has closed then yet", err=True)
         raise typer.Exit(EXIT_ERROR)
     return when.astimezone(UTC)

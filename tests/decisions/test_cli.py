@@ -1,6 +1,7 @@
 """`krakked cycle | risk status | risk evaluate | strategies | decisions` on a real app DB."""
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,11 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
 from krakked_core.cli import app
+from krakked_core.clock import ManualClock
 from krakked_core.paths import AppPaths
 from tests.decisions.world import CLOSE, CONFIG, World, rising_bars
 from tests.fakes.pairs import usd_pair
-from tests.risk.test_scenario import _scenario
+from tests.fakes.risk import scenario
 
 ACTION_KEYS = {
     "pair",
@@ -62,7 +64,8 @@ def _run(*args: str) -> Any:
 
 
 def _invoke(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
+    # The commands run on a clock an hour after the world's candle, whatever the calendar says.
+    return CliRunner().invoke(app, list(args), obj=ManualClock(CLOSE + timedelta(hours=1)))
 
 
 def test_cycle_when_at_given_then_prints_and_stores_the_plan(world: World) -> None:
@@ -115,7 +118,7 @@ def test_risk_evaluate_when_scenario_file_then_actions_and_status(
     world: World, tmp_path: Path
 ) -> None:
     path = tmp_path / "scenario.json"
-    path.write_text(json.dumps(_scenario()))
+    path.write_text(json.dumps(scenario()))
     result = _run("risk", "evaluate", str(path), "--json")
     assert set(result) == {"actions", "risk_status"}
     assert set(result["actions"][0]) >= ACTION_KEYS

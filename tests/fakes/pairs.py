@@ -1,4 +1,4 @@
-"""Pair metadata for tests: a plain online USD spot pair."""
+"""Pair metadata for tests: a plain online USD spot pair, and the sandbox's universe."""
 
 from decimal import Decimal
 
@@ -22,3 +22,12 @@ def usd_pair(base: str) -> PairMetadata:
         ordermin=Decimal("0.0001"),
         status="online",
     )
+
+
+# The universe the sandbox's default market table gives on every date (liquid by construction;
+# BANDUSD, the illiquid one, and the non-USD, dark-pool and cancel-only pairs are left out).
+SANDBOX_UNIVERSE = [
+    "AAVEUSD", "ADAUSD", "ALGOUSD", "ATOMUSD", "AVAXUSD", "BCHUSD", "DOTUSD", "ETHUSD",
+    "FILUSD", "LINKUSD", "LTCUSD", "POLUSD", "SOLUSD", "UNIUSD", "USDCUSD", "USDTUSD",
+    "XBTUSD", "XDGUSD", "XLMUSD", "XRPUSD",
+]  # fmt: skip

@@ -91,3 +91,31 @@ def engine(strategies: dict[str, dict[str, Any]] | None = None, **risk: Any) -> 
         for sid, cfg in (strategies or {}).items()
     }
     return RiskEngine(RiskConfig.model_validate(settings), configs)
+
+
+def scenario_bars(close: float, true_range: float, volume: float = 10.0) -> list[list[float]]:
+    """21 hourly bars before NOW, each with high - low = true_range."""
+    half = true_range / 2
+    return [
+        [T0 - 3600 * (21 - i), close, close + half, close - half, close, volume] for i in range(21)
+    ]
+
+
+def scenario(**overrides: Any) -> dict[str, Any]:
+    """A `krakked risk evaluate` scenario with round numbers; ``overrides`` replace its keys."""
+    data: dict[str, Any] = {
+        "now": NOW.isoformat(),
+        "equity_usd": "100000",
+        "cash_usd": "80000",
+        "positions": [
+            {"pair": "ETHUSD", "base_size": "10", "price": "2000", "strategy_id": "trend"}
+        ],
+        "bars": {"XBTUSD": scenario_bars(20000, 500), "ETHUSD": scenario_bars(2000, 50)},
+        "equity_history": [[NOW.isoformat(), "100000"]],
+        "risk": {"max_per_asset_pct": 50},
+        "intents": [
+            {"strategy_id": "trend", "pair": "XBTUSD", "side": "long", "intent_type": "enter"}
+        ],
+    }
+    data.update(overrides)
+    return data

@@ -23,7 +23,7 @@ from krakked_pipeline.checks import OHLC_CHECKS, freshness_limit
 from krakked_pipeline.definitions import CONFIG, OHLC_FRESHNESS_CHECKS, defs
 from krakked_pipeline.resources import KrakkedSettings, build_resources
 from krakked_pipeline.schedules import STALE_AFTER_TAIL_INTERVALS, TAIL_MAX_RUNTIME_SECONDS
-from tests.market_data.history.conftest import write_config
+from tests.fakes.config import write_config
 
 HOUR = 3600
 

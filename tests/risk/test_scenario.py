@@ -1,46 +1,19 @@
 """``krakked risk evaluate``'s engine: scenario keys in, actions and risk status out."""
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from krakked_core.errors import ConfigError
 from krakked_core.risk.scenario import evaluate_scenario
 from tests.fakes.candles import T0
+from tests.fakes.risk import scenario, scenario_bars
 
 NOW = datetime.fromtimestamp(T0, UTC).isoformat()
 
 
-def _bars(close: float, true_range: float, volume: float = 10.0) -> list[list[float]]:
-    """21 hourly bars before NOW, each with high - low = true_range."""
-    half = true_range / 2
-    return [
-        [T0 - 3600 * (21 - i), close, close + half, close - half, close, volume] for i in range(21)
-    ]
-
-
-def _scenario(**overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "now": NOW,
-        "equity_usd": "100000",
-        "cash_usd": "80000",
-        "positions": [
-            {"pair": "ETHUSD", "base_size": "10", "price": "2000", "strategy_id": "trend"}
-        ],
-        "bars": {"XBTUSD": _bars(20000, 500), "ETHUSD": _bars(2000, 50)},
-        "equity_history": [[NOW, "100000"]],
-        "risk": {"max_per_asset_pct": 50},
-        "intents": [
-            {"strategy_id": "trend", "pair": "XBTUSD", "side": "long", "intent_type": "enter"}
-        ],
-    }
-    data.update(overrides)
-    return data
-
-
 def test_scenario_output_has_every_action_field_with_money_as_strings() -> None:
-    result = evaluate_scenario(_scenario()).to_json()
+    result = evaluate_scenario(scenario()).to_json()
 
     assert result["actions"] == [
         {
@@ -68,7 +41,7 @@ def test_scenario_output_has_every_action_field_with_money_as_strings() -> None:
 
 
 def test_scenario_kill_switch_with_a_reason_blocks_the_entry() -> None:
-    result = evaluate_scenario(_scenario(kill_switch="maintenance")).to_json()
+    result = evaluate_scenario(scenario(kill_switch="maintenance")).to_json()
     [action] = result["actions"]
     assert action["blocked"] and action["blocked_reasons"] == ["kill_switch_manual"]
     assert "maintenance" in action["reason"]
@@ -77,20 +50,20 @@ def test_scenario_kill_switch_with_a_reason_blocks_the_entry() -> None:
 
 def test_scenario_drawdown_from_equity_history() -> None:
     history = [[datetime.fromtimestamp(T0 - 3600, UTC).isoformat(), "125000"]]
-    status = evaluate_scenario(_scenario(equity_history=history)).to_json()["risk_status"]
+    status = evaluate_scenario(scenario(equity_history=history)).to_json()["risk_status"]
     assert status["daily_drawdown_pct"] == "20"
     assert status["kill_switch_reasons"] == ["kill_switch_drawdown"]
 
 
 def test_scenario_strategy_overrides_change_the_stop_multiple() -> None:
-    data = _scenario(strategies={"trend": {"stop_atr_multiple": 4}})
+    data = scenario(strategies={"trend": {"stop_atr_multiple": 4}})
     [action] = evaluate_scenario(data).to_json()["actions"]
     assert action["target_base_size"] == "0.5"
 
 
 def test_scenario_liquidity_comes_from_the_last_24h_of_bars() -> None:
     # 21 bars × 0.01 × 20 000 = $4 200, far below the $100 000 default floor.
-    data = _scenario(bars={"XBTUSD": _bars(20000, 500, volume=0.01)})
+    data = scenario(bars={"XBTUSD": scenario_bars(20000, 500, volume=0.01)})
     [action] = evaluate_scenario(data).to_json()["actions"]
     assert action["blocked_reasons"] == ["min_liquidity_24h_usd"]
 
@@ -118,4 +91,4 @@ def test_scenario_liquidity_comes_from_the_last_24h_of_bars() -> None:
 )
 def test_bad_scenario_is_a_config_error_naming_the_key(overrides: dict, key: str) -> None:
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
-        evaluate_scenario(_scenario(**overrides))
+        evaluate_scenario(scenario(**overrides))

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock
-from krakked_core.config import AppConfig, load_config
+from krakked_core.config import AppConfig
 from krakked_core.connection import build_rest_client
 from krakked_core.market_data.api import MarketDataAPI
 from krakked_core.market_data.live_store import LiveStore
@@ -21,6 +20,7 @@ from krakked_core.model.market import Bar
 from krakked_core.paths import AppPaths
 from krakked_core.sim import SandboxExchange, SimSettings
 from tests.conftest import KRAKEN_SAMPLES
+from tests.fakes.config import write_config
 
 # 2024-03-01 00:00:00 UTC: a month boundary, so stores split files in tests.
 MARCH_1 = int(datetime(2024, 3, 1, tzinfo=UTC).timestamp())
@@ -111,15 +111,6 @@ def sandbox() -> Iterator[SandboxExchange]:
 def now(sandbox: SandboxExchange) -> Callable[[], int]:
     """The sandbox's (and the API's) epoch seconds now."""
     return lambda: int(sandbox.clock.now().timestamp())
-
-
-def write_config(paths: AppPaths, rest_url: str, **sections: dict[str, Any]) -> AppConfig:
-    """Write config.yaml aiming the REST client at ``rest_url`` (throttle raised for tests)."""
-    data: dict[str, Any] = {"exchange": {"rest_url": rest_url, "public_rate_per_second": 500}}
-    data.update(sections)
-    paths.config_dir.mkdir(parents=True, exist_ok=True)
-    paths.config_file.write_text(yaml.safe_dump(data))
-    return load_config(paths)
 
 
 @pytest.fixture

@@ -23,20 +23,16 @@ from krakked_core.market_data.universe import UniverseRepository
 from krakked_core.model.market import Bar, TickerSnapshot
 from krakked_core.paths import AppPaths
 from krakked_core.ports import PriceSource
+from tests.fakes.pairs import SANDBOX_UNIVERSE
 
 HOUR = 3600
-EXPECTED_UNIVERSE = [
-    "AAVEUSD", "ADAUSD", "ALGOUSD", "ATOMUSD", "AVAXUSD", "BCHUSD", "DOTUSD", "ETHUSD",
-    "FILUSD", "LINKUSD", "LTCUSD", "POLUSD", "SOLUSD", "UNIUSD", "USDCUSD", "USDTUSD",
-    "XBTUSD", "XDGUSD", "XLMUSD", "XRPUSD",
-]  # fmt: skip
 
 
 def test_universe_from_the_sandbox_applies_every_filter(api: MarketDataAPI, engine: Engine) -> None:
     with pytest.raises(DataUnavailableError, match="no universe"):
         api.get_universe()
     build = api.refresh_universe()
-    assert api.get_universe() == EXPECTED_UNIVERSE
+    assert api.get_universe() == SANDBOX_UNIVERSE
     assert build.rejected["WAVESUSD"] == "status cancel_only"
     assert build.rejected["XBTUSD.d"] == "dark pool"
     assert build.rejected["XBTEUR"].startswith("quote EUR")
@@ -50,7 +46,7 @@ def test_universe_from_the_sandbox_applies_every_filter(api: MarketDataAPI, engi
         "USD",
     )
     # Another process sees the same universe through the app DB.
-    assert [p.canonical for p in UniverseRepository(engine).load()] == EXPECTED_UNIVERSE
+    assert [p.canonical for p in UniverseRepository(engine).load()] == SANDBOX_UNIVERSE
     with pytest.raises(UnknownPairError):
         api.get_pair_metadata("BANDUSD")
 

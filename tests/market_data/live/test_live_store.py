@@ -3,9 +3,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
-from krakked_core.clock import ManualClock, SystemClock
+from krakked_core.clock import ManualClock
 from krakked_core.db.server_clock import DatabaseServerClock, shared_clock
 from krakked_core.errors import DataStaleError, DataUnavailableError
 from krakked_core.market_data.live_cache import LiveCache
@@ -270,8 +270,12 @@ def test_the_shared_clock_is_the_servers_on_postgresql_and_the_hosts_on_sqlite(
         assert shared is host
         return
     assert isinstance(shared, DatabaseServerClock)
-    # This server runs on this machine: its clock is the system's, not the skewed host's.
-    assert abs(shared.now() - SystemClock().now()) < timedelta(seconds=30)
+    # The server's own clock, not the skewed host's (compared with the server's now(), not the
+    # system clock: a test run under faketime fakes this process's clock, not the server's).
+    with engine.connect() as conn:
+        server_now = conn.execute(select(func.now())).scalar_one()
+    assert abs(shared.now() - server_now) < timedelta(seconds=30)
+    assert abs(shared.now() - host.now()) > timedelta(minutes=30)
 
 
 @pytest.mark.pg

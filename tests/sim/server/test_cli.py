@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from krakked_core.paths import AppPaths
+from tests.fakes.sandbox_wire import resting_buy
 from tests.sim.server.raw_kraken import RawKraken
-from tests.sim.server.test_rest import resting_buy
 
 KRAKKED = Path(sys.executable).with_name("krakked")
 STARTUP_SECONDS = 60.0

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from krakked_core.sim import SandboxExchange
+from tests.fakes.sandbox_wire import resting_buy
 from tests.sim.server.conftest import MakeSandbox, client_for
 from tests.sim.server.raw_kraken import RawKraken
-from tests.sim.server.test_rest import resting_buy
 
 
 def post(base_url: str, route: str, body: Any) -> requests.Response:

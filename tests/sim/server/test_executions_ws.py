@@ -10,10 +10,9 @@ from websockets.asyncio.client import ClientConnection
 
 from krakked_core.clock import ManualClock
 from krakked_core.sim import FaultProfile, SandboxExchange
+from tests.fakes.sandbox_wire import collect, is_channel, opened, recv_json, recv_until, resting_buy
 from tests.sim.server.conftest import MakeSandbox, client_for
 from tests.sim.server.raw_kraken import RawKraken
-from tests.sim.server.test_rest import resting_buy
-from tests.sim.server.test_ws import collect, is_channel, opened, recv_json, recv_until
 
 MARKET_BUY = {"pair": "XBTUSD", "type": "buy", "ordertype": "market", "volume": "0.001"}
 

@@ -14,7 +14,7 @@ from krakked_core.market_data.universe import fetch_universe
 from krakked_core.paths import AppPaths
 from krakked_core.sim import SandboxExchange, SimSettings
 from krakked_core.sim.markets import Markets
-from tests.market_data.history.test_api_sandbox import EXPECTED_UNIVERSE
+from tests.fakes.pairs import SANDBOX_UNIVERSE
 
 OVER_2M = {"ETHUSD", "SOLUSD", "USDCUSD", "USDTUSD", "XBTUSD", "XRPUSD"}
 FIRST_DAY = datetime(2025, 1, 1, tzinfo=UTC)
@@ -44,7 +44,7 @@ def test_universe_at_50_dates_over_two_years_then_same_pairs_and_band_never_in(
             seen[when] = (build.canonicals, over_2m, build.rejected.get("BANDUSD", ""))
 
     for when, (pairs, over_2m, band) in seen.items():
-        assert pairs == EXPECTED_UNIVERSE, when
+        assert pairs == SANDBOX_UNIVERSE, when
         assert over_2m == OVER_2M, when  # the 2M-floor universe of the pipeline tests
         assert "below" in band, when
 

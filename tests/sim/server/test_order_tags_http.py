@@ -7,8 +7,8 @@ import pytest
 
 from krakked_core.sim import SandboxExchange
 from krakked_core.sim.wire import rfc3339
+from tests.fakes.sandbox_wire import resting_buy
 from tests.sim.server.raw_kraken import RawKraken
-from tests.sim.server.test_rest import resting_buy
 
 
 @pytest.mark.parametrize("as_json", [False, True])

@@ -11,6 +11,7 @@ import requests
 from krakked_core.clock import ManualClock
 from krakked_core.sim import SandboxExchange
 from tests.conftest import KRAKEN_SAMPLES
+from tests.fakes.sandbox_wire import resting_buy
 from tests.sim.server.conftest import MakeSandbox, client_for
 from tests.sim.server.raw_kraken import RawKraken, kraken_sign, next_nonce
 
@@ -18,21 +19,6 @@ from tests.sim.server.raw_kraken import RawKraken, kraken_sign, next_nonce
 def _sample(samples: Path, name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((samples / name).read_text())
     return data
-
-
-def resting_buy(kraken: RawKraken, **extra: Any) -> dict[str, Any]:
-    """AddOrder params for a small XBTUSD limit buy far below the market (it rests)."""
-    ticker = kraken.public("Ticker", pair="XBTUSD")["result"]
-    ask = Decimal(next(iter(ticker.values()))["a"][0])
-    price = (ask / 2).quantize(Decimal("0.1"))
-    return {
-        "pair": "XBTUSD",
-        "type": "buy",
-        "ordertype": "limit",
-        "price": str(price),
-        "volume": "0.001",
-        **extra,
-    }
 
 
 def test_time_when_called_over_http_then_kraken_envelope_like_sample(kraken: RawKraken) -> None:

@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from krakked_core.sim import FaultProfile
+from tests.fakes.sandbox_wire import resting_buy
 from tests.sim.server.conftest import MakeSandbox, client_for
 from tests.sim.server.raw_kraken import RawKraken
-from tests.sim.server.test_rest import resting_buy
 
 
 def outcome(response: requests.Response) -> str:

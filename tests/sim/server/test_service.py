@@ -13,8 +13,8 @@ import pytest
 
 from krakked_core.clock import ManualClock
 from krakked_core.sim import SandboxExchange, SimSettings
+from tests.fakes.sandbox_wire import resting_buy
 from tests.sim.server.conftest import START, MakeSandbox, client_for
-from tests.sim.server.test_rest import resting_buy
 
 
 def test_context_manager_when_exited_then_no_thread_left_and_port_closed() -> None:

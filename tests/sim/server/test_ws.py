@@ -2,54 +2,18 @@
 
 import asyncio
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from krakked_core.clock import ManualClock
 from krakked_core.sim import FaultProfile, SandboxExchange
 from tests.conftest import KRAKEN_SAMPLES
+from tests.fakes.sandbox_wire import WAIT, collect, is_channel, opened, recv_json, recv_until
 from tests.sim.server.conftest import START, MakeSandbox, client_for
-
-WAIT = 5.0  # generous deadline for one expected message
-
-
-async def recv_json(ws: ClientConnection, timeout: float = WAIT) -> dict[str, Any]:
-    raw = await asyncio.wait_for(ws.recv(), timeout)
-    data: dict[str, Any] = json.loads(raw)
-    return data
-
-
-async def recv_until(ws: ClientConnection, wanted: Any, timeout: float = WAIT) -> dict[str, Any]:
-    """The first message for which ``wanted(message)`` holds (others are skipped)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        message = await recv_json(ws, max(0.01, deadline - time.monotonic()))
-        if wanted(message):
-            return message
-
-
-async def collect(ws: ClientConnection, seconds: float) -> list[dict[str, Any]]:
-    """Every message received during ``seconds``."""
-    out: list[dict[str, Any]] = []
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            out.append(await recv_json(ws, left))
-        except TimeoutError:
-            break
-    return out
-
-
-async def opened(url: str) -> ClientConnection:
-    ws = await connect(url)
-    status = await recv_json(ws)
-    assert status["channel"] == "status"
-    return ws
 
 
 def subscribe(channel: str, symbols: list[str], req_id: int, **extra: Any) -> str:
@@ -60,10 +24,6 @@ def subscribe(channel: str, symbols: list[str], req_id: int, **extra: Any) -> st
 def sample(samples: Path, name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((samples / name).read_text())
     return data
-
-
-def is_channel(channel: str, kind: str | None = None) -> Any:
-    return lambda m: m.get("channel") == channel and (kind is None or m.get("type") == kind)
 
 
 def test_connect_when_opened_then_status_online_first(shared_sim: SandboxExchange) -> None:
