@@ -26,10 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, localcontext
-from typing import Any
+from functools import cache
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from krakked_core.model.precision import ACCOUNTING_PRECISION, round_basis
-from krakked_core.portfolio.assets import root
+from krakked_core.portfolio.assets import root as asset_root
 from krakked_core.portfolio.models import MANUAL, CashFlowRecord, RealizedPnLRecord, TradeEvent
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,9 @@ Event = TradeEvent | CashFlowRecord
 # Replay order: by time; at one instant outflows, then inflows, then trades; then by id. (An
 # internal transfer's outgoing leg thus precedes its incoming leg.)
 EventKey = tuple[datetime, int, str]
+# A replay asks for the same few assets' roots hundreds of thousands of times.
+root = cache(asset_root)
+_key_of = itemgetter(0)
 
 
 def event_key(event: Event) -> EventKey:
@@ -65,8 +70,7 @@ class AssetBook:
         return self.cost / self.based if self.based > 0 else None
 
 
-@dataclass(frozen=True)
-class Disposal:
+class Disposal(NamedTuple):  # a tuple: one is built per disposal, hot in a replay
     gain: Decimal  # realized: value of the based units − their basis
     basis: Decimal  # cost that left the books
     based_units: Decimal  # units that had a basis
@@ -144,26 +148,40 @@ class Ledger:
 
     def apply(self, event: Event) -> RealizedPnLRecord | None:
         """Apply one event; a trade returns its realized-PnL record."""
-        with localcontext(prec=ACCOUNTING_PRECISION):
-            key = event_key(event)
-            if self.last_key is not None and key < self.last_key:
-                raise ValueError(f"event {key[2]} is older than the books ({self.last_key[2]})")
-            self.last_key = key
-            self.applied += 1
-            if isinstance(event, CashFlowRecord):
-                self._apply_cash_flow(event)
-                return None
-            return self._apply_trade(event)
+        applied = self._apply_in_order([event])
+        return trade_record(*applied[0]) if applied else None
 
     def apply_all(self, events: Iterable[Event]) -> list[RealizedPnLRecord]:
-        records = []
-        for event in sorted(events, key=event_key):
-            record = self.apply(event)
-            if record is not None:
-                records.append(record)
-        return records
+        """Apply events in ``event_key`` order; return each trade's realized-PnL record."""
+        return [trade_record(t, pnl) for t, pnl in self._apply_in_order(events)]
 
-    def _apply_trade(self, t: TradeEvent) -> RealizedPnLRecord:
+    def replay(self, events: Iterable[Event]) -> dict[str, Decimal]:
+        """Apply events in ``event_key`` order; return each trade's realized PnL by trade id.
+
+        What a full replay needs, without building a record per trade.
+        """
+        return {t.trade_id: pnl for t, pnl in self._apply_in_order(events)}
+
+    def _apply_in_order(self, events: Iterable[Event]) -> list[tuple[TradeEvent, Decimal]]:
+        keyed = sorted(((event_key(e), e) for e in events), key=_key_of)
+        if not keyed:
+            return []
+        first = keyed[0][0]
+        if self.last_key is not None and first < self.last_key:
+            raise ValueError(f"event {first[2]} is older than the books ({self.last_key[2]})")
+        trades = []
+        with localcontext(prec=ACCOUNTING_PRECISION):
+            for _key, event in keyed:
+                if isinstance(event, CashFlowRecord):
+                    self._apply_cash_flow(event)
+                else:
+                    trades.append((event, self._apply_trade(event)))
+        self.last_key = keyed[-1][0]
+        self.applied += len(keyed)
+        return trades
+
+    def _apply_trade(self, t: TradeEvent) -> Decimal:
+        """Apply one trade; return its realized PnL."""
         value = t.cost * t.quote_usd if t.quote_usd is not None else None
         give, get = (t.quote, t.base) if t.side == "buy" else (t.base, t.quote)
         give_qty, get_qty = (t.cost, t.volume) if t.side == "buy" else (t.volume, t.cost)
@@ -188,7 +206,7 @@ class Ledger:
         # the trade was about.
         self.realized_by_asset[give] += out.gain
         self.realized_by_asset[t.base] -= fee_cost
-        return trade_record(t, pnl)
+        return pnl
 
     def _exclude_unbased(
         self, t: TradeEvent, asset: str, qty: Decimal, value: Decimal, out: Disposal
@@ -255,7 +273,7 @@ class Ledger:
         if asset == self.base_currency:
             self.cash += qty
             return
-        book = self.books.setdefault(asset, AssetBook())
+        book = self._book(asset)
         if book.qty == 0:
             book.opened_at = at
         book.qty += qty
@@ -264,12 +282,18 @@ class Ledger:
         else:
             book.cost += value
 
+    def _book(self, asset: str) -> AssetBook:
+        book = self.books.get(asset)  # not setdefault: that builds a book on every call
+        if book is None:
+            book = self.books[asset] = AssetBook()
+        return book
+
     def _dispose(self, asset: str, qty: Decimal, value: Decimal | None, at: datetime) -> Disposal:
         self.balances[asset] -= qty
         if asset == self.base_currency:
             self.cash -= qty
             return Disposal(gain=ZERO, basis=qty, based_units=qty, unexplained=ZERO)
-        book = self.books.setdefault(asset, AssetBook())
+        book = self._book(asset)
         based = min(qty, book.based)
         basis = book.cost if based == book.based else round_basis(book.cost * based / book.based)
         from_unbased = min(qty - based, book.unbased)

@@ -335,8 +335,7 @@ class PortfolioService:
         return True
 
     def _apply(self, ledger: Ledger, events: list[Event]) -> None:
-        records = ledger.apply_all(events)
-        self._store.save_trade_pnl({r.trade_id: r.pnl_quote for r in records})
+        self._store.save_trade_pnl(ledger.replay(events))
         self._store.save_state(ledger.to_state(), self._clock.now())
 
     def _load_ledger(self) -> Ledger | None:
