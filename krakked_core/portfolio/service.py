@@ -6,8 +6,10 @@ order), reconciles them against ``Balance`` and stores the outcome. Queries read
 books, balances and reconciliation and value them at current prices.
 """
 
+import gc
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -115,8 +117,12 @@ class PortfolioService:
     def rebuild(self) -> Ledger:
         """Replay every stored event from the start and store the books."""
         ledger = Ledger(base_currency=self._config.base_currency)
-        events: list[Event] = [*self._store.load_trade_events(), *self._store.load_cash_flows()]
-        self._apply(ledger, events)
+        with _cycle_collection_paused():
+            events: list[Event] = [
+                *self._store.load_trade_events(),
+                *self._store.load_cash_flows(),
+            ]
+            self._apply(ledger, events)
         return ledger
 
     # --- equity and PnL -----------------------------------------------------------------
@@ -480,6 +486,23 @@ class PortfolioService:
                 flow.id,
                 extra={"cash_flow": flow.id, "type": flow.type, "asset": flow.asset},
             )
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a replay.
+
+    A replay builds a million small objects that form no cycles (events, Decimals, tuples); each
+    700 of them set off a collection, and the older generations are walked again and again as
+    they grow: about a third of a replay's time. Reference counting still frees everything.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _equity(valuations: Sequence[AssetValuation]) -> Decimal:
