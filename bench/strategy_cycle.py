@@ -42,9 +42,7 @@ from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
 from krakked_core.strategy.decision_store import DecisionStore
 from krakked_core.strategy.engine import StrategyRiskEngine
-from krakked_pipeline.resources import KrakkedSettings, build_resources
-from krakked_pipeline.resources_portfolio import build_portfolio_resources
-from krakked_pipeline.resources_strategy import CycleClock, build_strategy_resources
+from krakked_pipeline.resources import ClockResource, KrakkedSettings, build_resources
 from krakked_pipeline.sensors import candle_close_sensor
 
 CLOSE = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -268,10 +266,8 @@ def _sensor(
     cursor = json.dumps({"1h": int(CLOSE.timestamp()) - HOUR})  # the previous close's cycle ran
 
     def tick() -> Any:
-        fixed = CycleClock(fixed_now=clock.now().isoformat())
-        resources = build_strategy_resources(
-            build_portfolio_resources(build_resources(settings)), fixed
-        )
+        fixed = ClockResource(fixed_now=clock.now().isoformat())
+        resources = build_resources(settings, fixed)
         with dg.build_sensor_context(
             instance=instance, cursor=cursor, resources=resources
         ) as context:

@@ -12,12 +12,10 @@ from krakked_pipeline.assets.ohlc import OHLC_ASSETS
 from krakked_pipeline.assets.portfolio import PORTFOLIO_ASSETS, PORTFOLIO_CHECKS
 from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.checks import OHLC_CHECKS, build_freshness_checks, build_freshness_sensor
-from krakked_pipeline.jobs import decisions
+from krakked_pipeline.cycle_ops import decisions
+from krakked_pipeline.jobs import OHLC_TAIL_JOBS, portfolio_sync_job, universe_refresh_job
 from krakked_pipeline.resources import build_resources
-from krakked_pipeline.resources_portfolio import build_portfolio_resources
-from krakked_pipeline.resources_strategy import build_strategy_resources
-from krakked_pipeline.schedules import OHLC_TAIL_JOBS, build_schedules, universe_refresh_job
-from krakked_pipeline.schedules_portfolio import portfolio_sync_job, portfolio_sync_schedule
+from krakked_pipeline.schedules import build_schedules
 from krakked_pipeline.sensors import candle_close_sensor
 
 OHLC_FRESHNESS_CHECKS = build_freshness_checks(CONFIG)  # checks.py: warns when tails stall
@@ -27,18 +25,18 @@ defs = dg.Definitions(
         pair_universe,  # assets/universe.py: the USD spot universe
         *OHLC_ASSETS.values(),  # assets/ohlc.py: closed candles, daily partitions per timeframe
         *PORTFOLIO_ASSETS,  # assets/portfolio.py: sync + snapshot
-        decisions,  # jobs.py: observed by every decision cycle (OHLC + portfolio → decisions)
+        decisions,  # cycle_ops.py: observed by every decision cycle (OHLC + portfolio → decisions)
     ],
     asset_checks=[
         *(check for checks in OHLC_CHECKS.values() for check in checks),  # checks.py
         *OHLC_FRESHNESS_CHECKS,
         *PORTFOLIO_CHECKS,  # fail on reconciliation drift, a partial snapshot
     ],
-    jobs=[universe_refresh_job, *OHLC_TAIL_JOBS.values(), portfolio_sync_job],
-    schedules=[*build_schedules(CONFIG), portfolio_sync_schedule(CONFIG)],
+    jobs=[universe_refresh_job, *OHLC_TAIL_JOBS.values(), portfolio_sync_job],  # jobs.py
+    schedules=build_schedules(CONFIG),  # schedules.py: universe, OHLC tails, portfolio sync
     sensors=[
         build_freshness_sensor(OHLC_FRESHNESS_CHECKS),  # checks.py: evaluates freshness
         candle_close_sensor,  # sensors.py: strategy_cycle_job (jobs.py) once per closed candle
     ],
-    resources=build_strategy_resources(build_portfolio_resources(build_resources())),
+    resources=build_resources(),
 )

@@ -1,22 +1,43 @@
-"""Dagster resources: each vends krakked_core objects (config, DB engine, REST client, API).
+"""Dagster resources: each vends krakked_core objects; nothing here holds business logic.
 
-Tests swap the settings (config/data dirs pointing at a temp dir whose config aims the REST
-client at the sandbox exchange); nothing here holds business logic.
+One resource per outside-world dependency, so a test (or a deployment) swaps one without
+touching the others: where config and data live (``KrakkedSettings``), the clock
+(``ClockResource``: the system's, or pinned like a sandbox), the app DB, the Kraken REST client,
+and the services composed from them (market data, portfolio, the decision engine).
+``build_resources`` wires the set the code location uses; tests give it other settings and a
+pinned clock.
 """
 
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 from pydantic import PrivateAttr
 from sqlalchemy import Engine
 
-from krakked_core.clock import SystemClock
+from krakked_core.clock import Clock, ManualClock, PinnedClock, SystemClock
 from krakked_core.config import AppConfig, load_config
 from krakked_core.connection import KrakenRestClient, build_rest_client
 from krakked_core.db import check_schema, make_engine
+from krakked_core.errors import NoCredentialsError
 from krakked_core.market_data.api import MarketDataAPI, build_market_data_api
 from krakked_core.market_data.ohlc_store import OhlcStore
 from krakked_core.paths import AppPaths
+from krakked_core.portfolio.compose import build_portfolio_service
+from krakked_core.portfolio.service import PortfolioService
+from krakked_core.secrets import Credentials, load_credentials
+from krakked_core.strategy.cycle import compose_engine
+from krakked_core.strategy.engine import StrategyRiskEngine
+
+Resources = dict[str, dg.ConfigurableResource]  # type: ignore[type-arg]
+
+# The config each process parsed, keyed by what it was parsed from: the files' bytes (config,
+# per-env config, the running demo's venue record) and the KRAKKED_* variables. Sensors tick
+# every few seconds and each run builds several resources; reading a few small files is cheap,
+# parsing and validating them again is not, and an edited file is never served stale.
+_LoadKey = tuple[tuple[str, bytes | None], ...]
+_loaded: dict[_LoadKey, AppConfig] = {}
 
 
 class KrakkedSettings(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -33,7 +54,35 @@ class KrakkedSettings(dg.ConfigurableResource):  # type: ignore[type-arg]
         )
 
     def app_config(self) -> AppConfig:
-        return load_config(self.paths())
+        """The config, read once per process and again only when its files or env changed."""
+        paths = self.paths()
+        key = _load_key(paths)
+        config = _loaded.get(key)
+        if config is None:
+            config = _loaded[key] = load_config(paths)
+        return config
+
+    def credentials(self) -> Credentials | None:
+        """The credentials a run may use, or None (a run never prompts for a password)."""
+        # KRAKKED_API_KEY/SECRET, or the secrets file + KRAKKED_MASTER_PASSWORD.
+        try:
+            return load_credentials(self.paths(), os.environ)
+        except NoCredentialsError:
+            return None
+
+
+class ClockResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """The clock sensors, checks and runs read: the system's, or one set to ``fixed_now`` (ISO)
+    that stands still, or (``running``) runs on from it like a sandbox exchange pinned there."""
+
+    fixed_now: str | None = None
+    running: bool = False
+
+    def clock(self) -> Clock:
+        if self.fixed_now is None:
+            return SystemClock()
+        start = datetime.fromisoformat(self.fixed_now).astimezone(UTC)
+        return PinnedClock(start) if self.running else ManualClock(start)
 
 
 class AppDatabase(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -60,15 +109,20 @@ class KrakenRest(dg.ConfigurableResource):  # type: ignore[type-arg]
     """The public Kraken REST client (rate-limited like every other process's)."""
 
     settings: KrakkedSettings
+    clock: ClockResource
 
     def client(self) -> KrakenRestClient:
-        return build_rest_client(self.settings.app_config(), self.settings.paths(), None)
+        settings = self.settings
+        return build_rest_client(
+            settings.app_config(), settings.paths(), None, clock=self.clock.clock()
+        )
 
 
 class MarketData(dg.ConfigurableResource):  # type: ignore[type-arg]
     """``MarketDataAPI`` and the OHLC store, composed from the resources above."""
 
     settings: KrakkedSettings
+    clock: ClockResource
     database: AppDatabase
     rest: KrakenRest
 
@@ -77,30 +131,95 @@ class MarketData(dg.ConfigurableResource):  # type: ignore[type-arg]
             self.settings.app_config(),
             self.settings.paths(),
             self.database.engine(),
-            clock=SystemClock(),
+            clock=self.clock.clock(),
             client=self.rest.client(),
             show_progress=False,
         )
 
     def now(self) -> int:
         """The current time in epoch seconds (checks compare bar times with it)."""
-        return int(SystemClock().now().timestamp())
+        return int(self.clock.clock().now().timestamp())
 
     def store(self) -> OhlcStore:
-        return OhlcStore(self.settings.app_config().ohlc_root(self.settings.paths()), SystemClock())
+        root = self.settings.app_config().ohlc_root(self.settings.paths())
+        return OhlcStore(root, self.clock.clock())
 
 
-def build_resources(settings: KrakkedSettings | None = None) -> dict[str, dg.ConfigurableResource]:  # type: ignore[type-arg]
-    """The resource set of the code location (or of a test, given other settings)."""
+class Portfolio(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """``PortfolioService`` on the app DB; syncing needs credentials, reading does not."""
+
+    settings: KrakkedSettings
+    clock: ClockResource
+    database: AppDatabase
+
+    def service(self) -> PortfolioService:
+        return build_portfolio_service(
+            self.settings.app_config(),
+            self.settings.paths(),
+            self.database.engine(),
+            self.settings.credentials(),
+            clock=self.clock.clock(),
+        )
+
+
+class StrategyEngine(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Market data, portfolio and the engine, all on one clock (one engine per run)."""
+
+    settings: KrakkedSettings
+    clock: ClockResource
+    database: AppDatabase
+    market_data: MarketData
+    _engine: StrategyRiskEngine | None = PrivateAttr(default=None)
+
+    def market(self) -> MarketDataAPI:
+        """Market data on the engine's clock (the candle-close sensor reads it every tick)."""
+        return self.market_data.api()
+
+    def engine(self) -> StrategyRiskEngine:
+        if self._engine is None:
+            self._engine = compose_engine(
+                self.settings.app_config(),
+                self.settings.paths(),
+                self.database.engine(),
+                self.settings.credentials(),
+                clock=self.clock.clock(),
+            )
+        return self._engine
+
+
+def build_resources(
+    settings: KrakkedSettings | None = None, clock: ClockResource | None = None
+) -> Resources:
+    """The resource set of the code location (or of a test, given other settings or a clock)."""
     settings = settings or KrakkedSettings()
+    clock = clock or ClockResource()
     database = AppDatabase(settings=settings)
-    rest = KrakenRest(settings=settings)
+    rest = KrakenRest(settings=settings, clock=clock)
+    market_data = MarketData(settings=settings, clock=clock, database=database, rest=rest)
     return {
         "settings": settings,
+        "clock": clock,
         "database": database,
         "kraken_rest": rest,
-        "market_data": MarketData(settings=settings, database=database, rest=rest),
+        "market_data": market_data,
+        "portfolio": Portfolio(settings=settings, clock=clock, database=database),
+        "strategy_engine": StrategyEngine(
+            settings=settings, clock=clock, database=database, market_data=market_data
+        ),
     }
+
+
+def _load_key(paths: AppPaths) -> _LoadKey:
+    env = sorted((k, v.encode()) for k, v in os.environ.items() if k.startswith("KRAKKED_"))
+    files = [paths.config_file, *sorted(paths.config_dir.glob("config.*.yaml"))]
+    return (*env, *((str(path), _read(path)) for path in [*files, paths.active_venue_file]))
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _path(text: str) -> Path:

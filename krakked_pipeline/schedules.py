@@ -1,4 +1,5 @@
-"""Schedules: the hourly universe refresh, and each timeframe's OHLC tail shortly after close.
+"""Schedules: the hourly universe refresh, each timeframe's OHLC tail shortly after close, and
+the portfolio sync (``scheduler.portfolio_sync_cron``). The jobs they start are in jobs.py.
 
 Tail runs never overlap: a tick is skipped while a run of the same job is queued or in progress,
 and the runs carry the ``krakked/ohlc_tail`` tag that the instance's run queue limits to one per
@@ -13,32 +14,13 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from krakked_core.config import AppConfig
-from krakked_core.dagster_home import OHLC_TAIL_TAG
 from krakked_core.market_data.tail import tail_cron, tail_every_seconds, tail_partition_days
 from krakked_core.model.market import Timeframe
-from krakked_pipeline.assets.ohlc import OHLC_ASSETS, ohlc_asset_name
-from krakked_pipeline.assets.universe import pair_universe
+from krakked_pipeline.assets.ohlc import ohlc_asset_name
+from krakked_pipeline.jobs import OHLC_TAIL_JOBS, portfolio_sync_job, universe_refresh_job
 
-TAIL_MAX_RUNTIME_SECONDS = 1800
 # An unfinished tail run older than this many tail intervals is presumed dead (not a blocker).
 STALE_AFTER_TAIL_INTERVALS = 3
-
-universe_refresh_job = dg.define_asset_job(
-    "universe_refresh_job",
-    selection=dg.AssetSelection.assets(pair_universe),
-    executor_def=dg.in_process_executor,
-)
-
-OHLC_TAIL_JOBS = {
-    timeframe: dg.define_asset_job(
-        f"{ohlc_asset_name(timeframe)}_tail_job",
-        selection=dg.AssetSelection.assets(asset),
-        executor_def=dg.in_process_executor,
-        # Run monitoring fails a tail run still going after this long (a dead worker's run).
-        tags={OHLC_TAIL_TAG: timeframe, "dagster/max_runtime": str(TAIL_MAX_RUNTIME_SECONDS)},
-    )
-    for timeframe, asset in OHLC_ASSETS.items()
-}
 
 # Queued counts too: a run waiting in the queue would do the same work as a new one.
 _UNFINISHED = [
@@ -90,6 +72,16 @@ def ohlc_tail_schedule(timeframe: Timeframe, config: AppConfig) -> dg.ScheduleDe
     return tail
 
 
+def portfolio_sync_schedule(config: AppConfig) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name="portfolio_sync_schedule",
+        job=portfolio_sync_job,
+        cron_schedule=config.scheduler.portfolio_sync_cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+
+
 def build_schedules(config: AppConfig) -> list[dg.ScheduleDefinition]:
     tails = [ohlc_tail_schedule(tf, config) for tf in config.market_data.timeframes]
-    return [universe_refresh_schedule(config), *tails]
+    return [universe_refresh_schedule(config), *tails, portfolio_sync_schedule(config)]

@@ -9,7 +9,7 @@ import dagster as dg
 
 from krakked_core.strategy.candle_close import CycleRequest, check_candle_closes, parse_cursor
 from krakked_pipeline.jobs import strategy_cycle_job
-from krakked_pipeline.resources_strategy import StrategyEngine
+from krakked_pipeline.resources import StrategyEngine
 
 # The daemon evaluates sensors about every 5 s (DAGSTER.md): 4 keeps it at that pace.
 SENSOR_INTERVAL_SECONDS = 4

@@ -8,7 +8,7 @@ the latest snapshot is partial (a holding had no price, so its equity is short o
 import dagster as dg
 
 from krakked_core.portfolio.views import completeness_text, money, timestamp
-from krakked_pipeline.resources_portfolio import Portfolio
+from krakked_pipeline.resources import Portfolio
 
 
 @dg.asset(

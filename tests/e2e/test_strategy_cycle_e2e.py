@@ -29,9 +29,7 @@ from krakked_core.strategy.decision_store import DecisionStore
 from krakked_core.strategy.sources import CycleCandles
 from krakked_pipeline.definitions import defs
 from krakked_pipeline.jobs import strategy_cycle_job
-from krakked_pipeline.resources import KrakkedSettings, build_resources
-from krakked_pipeline.resources_portfolio import build_portfolio_resources
-from krakked_pipeline.resources_strategy import CycleClock, build_strategy_resources
+from krakked_pipeline.resources import ClockResource, KrakkedSettings, build_resources
 from tests.market_data.live.conftest import FAST_WS
 from tests.market_data.live.test_sidecar import sidecar_thread
 
@@ -84,8 +82,8 @@ def _resources(app_paths: AppPaths, sim: SandboxExchange) -> dict[str, Any]:
         config_dir=str(app_paths.config_dir), data_dir=str(app_paths.data_dir)
     )
     # The cycle runs on the sandbox's time, from now on at real pace.
-    clock = CycleClock(fixed_now=sim.clock.now().isoformat(), running=True)
-    return build_strategy_resources(build_portfolio_resources(build_resources(settings)), clock)
+    clock = ClockResource(fixed_now=sim.clock.now().isoformat(), running=True)
+    return build_resources(settings, clock)
 
 
 def _tick_until_requested(app_paths: AppPaths, sim: SandboxExchange) -> tuple[Any, list[str]]:

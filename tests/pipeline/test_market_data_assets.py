@@ -21,8 +21,9 @@ from krakked_pipeline.assets.ohlc import OHLC_ASSETS, OHLC_PARTITIONS
 from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.checks import OHLC_CHECKS, freshness_limit
 from krakked_pipeline.definitions import CONFIG, OHLC_FRESHNESS_CHECKS, defs
+from krakked_pipeline.jobs import TAIL_MAX_RUNTIME_SECONDS
 from krakked_pipeline.resources import KrakkedSettings, build_resources
-from krakked_pipeline.schedules import STALE_AFTER_TAIL_INTERVALS, TAIL_MAX_RUNTIME_SECONDS
+from krakked_pipeline.schedules import STALE_AFTER_TAIL_INTERVALS
 from tests.fakes.config import write_config
 
 HOUR = 3600

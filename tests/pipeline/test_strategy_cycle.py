@@ -13,9 +13,7 @@ from sqlalchemy import Engine
 from krakked_core.paths import AppPaths
 from krakked_pipeline.definitions import defs
 from krakked_pipeline.jobs import strategy_cycle_job
-from krakked_pipeline.resources import KrakkedSettings, build_resources
-from krakked_pipeline.resources_portfolio import build_portfolio_resources
-from krakked_pipeline.resources_strategy import CycleClock, build_strategy_resources
+from krakked_pipeline.resources import ClockResource, KrakkedSettings, build_resources
 from tests.decisions.world import CLOSE, CONFIG, HOUR, World, rising_bars
 from tests.fakes.pairs import usd_pair
 
@@ -39,8 +37,8 @@ def _resources(app_paths: AppPaths, at_seconds: float) -> dict[str, Any]:
     settings = KrakkedSettings(
         config_dir=str(app_paths.config_dir), data_dir=str(app_paths.data_dir)
     )
-    clock = CycleClock(fixed_now=(CLOSE + timedelta(seconds=at_seconds)).isoformat())
-    return build_strategy_resources(build_portfolio_resources(build_resources(settings)), clock)
+    clock = ClockResource(fixed_now=(CLOSE + timedelta(seconds=at_seconds)).isoformat())
+    return build_resources(settings, clock)
 
 
 def _tick(

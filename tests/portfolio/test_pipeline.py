@@ -16,8 +16,7 @@ from krakked_pipeline.assets.portfolio import (
     portfolio_snapshot_complete,
 )
 from krakked_pipeline.definitions import defs
-from krakked_pipeline.resources import AppDatabase, KrakkedSettings
-from krakked_pipeline.resources_portfolio import Portfolio
+from krakked_pipeline.resources import KrakkedSettings, build_resources
 
 
 @pytest.fixture
@@ -42,7 +41,7 @@ def resources(app_paths: AppPaths, sim: SandboxExchange) -> dict[str, object]:
     settings = KrakkedSettings(
         config_dir=str(app_paths.config_dir), data_dir=str(app_paths.data_dir)
     )
-    return {"portfolio": Portfolio(settings=settings, database=AppDatabase(settings=settings))}
+    return {"portfolio": build_resources(settings)["portfolio"]}
 
 
 def _materialize(resources: dict[str, object]) -> dg.ExecuteInProcessResult:
