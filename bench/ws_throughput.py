@@ -25,7 +25,10 @@ from krakked_core.market_data.live_store import LiveStore
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.sidecar import Sidecar
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "kraken" / "samples"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+if not SHARED.exists():  # a worktree whose parent has no shared/: look beside the repo root
+    SHARED = Path(__file__).resolve().parents[1].parent.parent / "shared"
+SAMPLES = SHARED / "kraken" / "samples"
 
 
 def _pairs(count: int) -> list[PairMetadata]:

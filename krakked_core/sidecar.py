@@ -35,12 +35,13 @@ from krakked_core.clock import Clock, MonotonicClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import NO_RETRY, KrakenRestClient, build_rest_client
 from krakked_core.connection.parsers.market import parse_asset_pairs
+from krakked_core.connection.ws_session import KrakenWsSession
 from krakked_core.errors import UnknownPairError
 from krakked_core.market_data.live_cache import LiveBatch, LiveCache
 from krakked_core.market_data.live_fallback import RestFallback, RestMarketData, in_daemon_thread
+from krakked_core.market_data.live_feed import LiveFeed
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.universe import UniverseRepository, fetch_universe
-from krakked_core.market_data.ws_client import KrakenWsClient
 from krakked_core.model.market import DataStatus
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.paths import AppPaths
@@ -66,7 +67,7 @@ class DeadManSwitch(Protocol):
 
 
 class Sidecar:
-    """WebSocket client + live cache + batched publisher, for one set of pairs."""
+    """Live feed (WebSocket session + REST fallback) + live cache + batched publisher."""
 
     def __init__(
         self,
@@ -89,15 +90,15 @@ class Sidecar:
         self.cache = LiveCache(clock, ws.bar_close_grace_seconds)
         fallback = RestFallback(rest, pairs, clock, self.cache) if rest is not None else None
         self._fallback = fallback
-        self.client = KrakenWsClient(
-            url=config.exchange.ws_url,
+        session = KrakenWsSession(url=config.exchange.ws_url, config=ws, clock=clock, rng=rng)
+        self.client = LiveFeed(
+            session=session,
             pairs=pairs,
             timeframes=config.market_data.timeframes,
             config=ws,
             clock=clock,
             sink=self.cache,
             fallback=fallback,
-            rng=rng,
         )
         self._pairs = tuple(sorted(self.client.pairs))  # without pairs the client refused
         self._requested = tuple(sorted(meta.canonical for meta in pairs))

@@ -1,17 +1,22 @@
 """Live-data fixtures: a running sandbox exchange and config pointing at it (short timeouts)."""
 
 import asyncio
+import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from krakked_core.config import AppConfig
+from krakked_core.clock import MonotonicClock
+from krakked_core.config import AppConfig, WsConfig
 from krakked_core.connection import KrakenRestClient, build_rest_client
 from krakked_core.connection.parsers.market import parse_asset_pairs
+from krakked_core.connection.ws_session import KrakenWsSession
+from krakked_core.market_data.live_fallback import LiveSink, RestFallback
+from krakked_core.market_data.live_feed import LiveFeed
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.paths import AppPaths
 from krakked_core.sim import FaultProfile, SandboxExchange, SimSettings
@@ -28,6 +33,30 @@ FAST_WS = {
     "publish_interval_seconds": 0.2,
     "subscribe_batch_size": 2,
 }
+
+
+def kraken_live_feed(
+    *,
+    url: str,
+    pairs: Sequence[PairMetadata],
+    timeframes: Sequence[str],
+    config: WsConfig,
+    clock: MonotonicClock,
+    sink: LiveSink,
+    fallback: RestFallback | None = None,
+    rng: random.Random | None = None,
+) -> LiveFeed:
+    """A live feed on a Kraken WebSocket session, as the sidecar builds it."""
+    session = KrakenWsSession(url=url, config=config, clock=clock, rng=rng)
+    return LiveFeed(
+        session=session,
+        pairs=pairs,
+        timeframes=timeframes,  # type: ignore[arg-type]
+        config=config,
+        clock=clock,
+        sink=sink,
+        fallback=fallback,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -14,20 +14,21 @@ from krakked_core.config import AppConfig
 from krakked_core.connection import KrakenRestClient
 from krakked_core.market_data.live_cache import LiveCache
 from krakked_core.market_data.live_fallback import RestFallback
-from krakked_core.market_data.ws_client import ChannelKey, KrakenWsClient, backoff_delay
+from krakked_core.market_data.live_feed import LiveFeed
+from krakked_core.model.live import ChannelKey
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.sim import FaultProfile
-from tests.market_data.live.conftest import async_wait_until
+from tests.market_data.live.conftest import async_wait_until, kraken_live_feed
 
 
 @asynccontextmanager
 async def running_client(
     config: AppConfig, pairs: Sequence[PairMetadata], rest: KrakenRestClient | None = None
-) -> AsyncIterator[tuple[KrakenWsClient, LiveCache]]:
+) -> AsyncIterator[tuple[LiveFeed, LiveCache]]:
     clock = SystemClock()
     cache = LiveCache(clock)
     fallback = RestFallback(rest, pairs, clock, cache) if rest is not None else None
-    client = KrakenWsClient(
+    client = kraken_live_feed(
         url=config.exchange.ws_url,
         pairs=pairs,
         timeframes=config.market_data.timeframes,
@@ -129,7 +130,7 @@ def test_silent_channel_is_resubscribed_served_from_rest_then_recovers(
     asyncio.run(scenario())
 
 
-def client_polls(client: KrakenWsClient) -> int:
+def client_polls(client: LiveFeed) -> int:
     fallback = client._fallback
     return 0 if fallback is None else fallback.counters.polls
 
@@ -152,21 +153,11 @@ def test_malformed_frames_are_skipped_counted_and_logged_once_per_kind(
             assert client.connected
             assert client.counters.connection_errors == 0
 
-    with caplog.at_level(logging.WARNING, logger="krakked_core.market_data.ws_client"):
+    with caplog.at_level(logging.WARNING, logger="krakked_core.connection.ws_session"):
         asyncio.run(scenario())
     skipped = [r for r in caplog.records if "skipping WebSocket message" in r.getMessage()]
     kinds = [getattr(r, "kind", None) for r in skipped]
     assert kinds and len(kinds) == len(set(kinds))
-
-
-@pytest.mark.parametrize("attempt", [0, 1, 3, 10, 100])
-def test_backoff_grows_exponentially_with_jitter_and_a_cap(attempt: int) -> None:
-    rng = random.Random(attempt)
-    delays = [backoff_delay(attempt, 0.5, 8.0, rng) for _ in range(50)]
-
-    ceiling = min(8.0, 0.5 * 2**attempt)
-    assert all(ceiling / 2 <= d <= ceiling for d in delays)
-    assert len(set(delays)) > 1
 
 
 class _RecordingRest:

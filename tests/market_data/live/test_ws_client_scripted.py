@@ -11,11 +11,12 @@ import pytest
 
 from krakked_core.clock import SystemClock
 from krakked_core.config import WsConfig
+from krakked_core.connection.ws_session import TICKER_EVENT_TRIGGER
 from krakked_core.market_data.live_cache import LiveCache
-from krakked_core.market_data.ws_client import TICKER_EVENT_TRIGGER, KrakenWsClient
+from krakked_core.market_data.live_feed import LiveFeed
 from krakked_core.model.market import Bar, TickerSnapshot
 from krakked_core.model.pairs import PairMetadata
-from tests.market_data.live.conftest import FAST_WS, async_wait_until
+from tests.market_data.live.conftest import FAST_WS, async_wait_until, kraken_live_feed
 from tests.market_data.live.ws_loopback import (
     HEARTBEAT,
     ScriptedWs,
@@ -33,10 +34,10 @@ ETH = pair("ETHUSD", "ETH/USD")
 @asynccontextmanager
 async def client_of(
     script: ScriptedWs, pairs: Sequence[PairMetadata], cache: LiveCache | None = None
-) -> AsyncIterator[tuple[KrakenWsClient, LiveCache, asyncio.Task[None]]]:
+) -> AsyncIterator[tuple[LiveFeed, LiveCache, asyncio.Task[None]]]:
     clock = SystemClock()
     cache = cache or LiveCache(clock)
-    client = KrakenWsClient(
+    client = kraken_live_feed(
         url=script.url,
         pairs=pairs,
         timeframes=("1m",),
@@ -82,7 +83,7 @@ def test_negative_trade_count_is_skipped_and_the_client_keeps_streaming(
             bar = cache.running_bar("XBTUSD", "1m")
             assert bar is not None and bar.count == 12 and bar.volume == 2.5
 
-    with caplog.at_level(logging.WARNING, logger="krakked_core.market_data.ws_client"):
+    with caplog.at_level(logging.WARNING, logger="krakked_core.connection.ws_session"):
         asyncio.run(scenario())
     kinds = [str(getattr(r, "kind", "")) for r in caplog.records if "skipping" in r.getMessage()]
     assert sorted(kinds) == ["malformed_ohlc", "malformed_ticker"]  # once per kind

@@ -21,10 +21,12 @@ from krakked_core.clock import ManualClock
 from krakked_core.config import WsConfig
 from krakked_core.connection.intervals import KRAKEN_INTERVAL
 from krakked_core.market_data.live_cache import LiveCache
-from krakked_core.market_data.ws_client import ChannelKey, KrakenWsClient
+from krakked_core.market_data.live_feed import LiveFeed
+from krakked_core.model.live import ChannelKey
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.sim import FaultProfile, SimSettings
 from krakked_core.sim.exchange import Exchange
+from tests.market_data.live.conftest import kraken_live_feed
 from tests.market_data.live.ws_loopback import HEARTBEAT, ScriptedWs, pair, scripted_ws
 
 START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)  # the pinned market: a sandbox on this clock
@@ -40,8 +42,8 @@ V2 = {"XBTUSD": "BTC/USD", "BANDUSD": "BAND/USD"}
 @asynccontextmanager
 async def watched(
     url: str, pairs: Sequence[PairMetadata], clock: ManualClock, ws: dict[str, float]
-) -> AsyncIterator[KrakenWsClient]:
-    client = KrakenWsClient(
+) -> AsyncIterator[LiveFeed]:
+    client = kraken_live_feed(
         url=url,
         pairs=pairs,
         timeframes=TIMEFRAMES,
@@ -118,7 +120,7 @@ class LockstepFeed:
         await self.script.push(HEARTBEAT)
 
 
-async def step(feed: LockstepFeed, client: KrakenWsClient, clock: ManualClock) -> None:
+async def step(feed: LockstepFeed, client: LiveFeed, clock: ManualClock) -> None:
     """One simulated step: move the clock, send what changed, let the watchdog look once."""
     scans = client.counters.channel_scans
     clock.advance(STEP)
@@ -134,7 +136,7 @@ def test_sparse_and_steady_trades_raise_no_false_alarm_and_real_silence_is_caugh
     exchange = Exchange(SimSettings(seed=1, history_days=1, tier="none"), clock)
     detected: dict[ChannelKey, float] = {}
 
-    async def run_until(client: KrakenWsClient, feed: LockstepFeed, until: float) -> None:
+    async def run_until(client: LiveFeed, feed: LockstepFeed, until: float) -> None:
         while clock.monotonic() < until:
             await step(feed, client, clock)
             for key in client.fallback_keys():
@@ -187,7 +189,7 @@ def test_sparse_and_steady_trades_raise_no_false_alarm_and_real_silence_is_caugh
     asyncio.run(scenario())
 
 
-def scanned_since(client: KrakenWsClient, scans: int) -> Callable[[], bool]:
+def scanned_since(client: LiveFeed, scans: int) -> Callable[[], bool]:
     return lambda: client.counters.channel_scans > scans
 
 
