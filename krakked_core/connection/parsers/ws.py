@@ -4,8 +4,15 @@ Numbers are parsed exactly (``parse_float=Decimal``), timestamps (RFC3339, up to
 become aware UTC datetimes. A frame that cannot be understood is not an exception: it comes back
 as an ``Unparsed`` value carrying a short ``kind`` (so callers can log once per kind) and a reason.
 Symbols stay in v2 spelling (``BTC/USD``); translating them is the universe module's job.
+
+Ticker and ohlc frames, nearly all of the traffic, take a fast path first: msgspec decodes them
+straight into typed structs, once with floats (numbers only, no strings or booleans; cheap sign
+and range checks) and once with exact Decimals. A frame the fast path has any doubt about goes
+through the general parser below, which decides item by item, so both accept the same frames
+and yield the same values.
 """
 
+import functools
 import json
 import re
 import sys
@@ -13,7 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
 
 DataType = Literal["snapshot", "update"]
 _T = TypeVar("_T")
@@ -34,8 +43,7 @@ class _Malformed(ValueError):
 # --- message types --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class WsTickerItem:
+class WsTickerItem(msgspec.Struct, frozen=True):
     """One ``ticker`` data item (prices and quantities exact)."""
 
     symbol: str
@@ -53,8 +61,7 @@ class WsTickerItem:
     timestamp: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class WsOhlcItem:
+class WsOhlcItem(msgspec.Struct, frozen=True):
     """One ``ohlc`` data item: the candle of ``interval`` minutes opening at ``interval_begin``."""
 
     symbol: str
@@ -136,6 +143,12 @@ WsMessage = (
 
 def parse_ws_message(raw: str | bytes) -> WsMessage:
     """Parse one WebSocket v2 frame; never raises on bad input (returns ``Unparsed``)."""
+    fast = _data_frame(raw)
+    return fast if fast is not None else parse_ws_message_generally(raw)
+
+
+def parse_ws_message_generally(raw: str | bytes) -> WsMessage:
+    """Parse one frame field by field, without the fast path (it decides every doubt)."""
     try:
         frame = json.loads(raw, parse_float=Decimal)
     # A frame nested too deep for the decoder raises RecursionError: bad input like any other.
@@ -239,6 +252,165 @@ def _ohlc_item(item: Mapping[str, Any]) -> WsOhlcItem:
         trades=_non_negative_int(item, "trades"),
         timestamp=_optional_time(item, "timestamp"),
     )
+
+
+# --- the fast path for data frames -----------------------------------------------------------
+
+_Symbol = Annotated[str, msgspec.Meta(min_length=1)]
+_Count = Annotated[int, msgspec.Meta(ge=0)]
+_Minutes = Annotated[int, msgspec.Meta(gt=0)]
+# A float at or beyond this may stand for a Decimal beyond the float range: the general parser
+# decides those.
+_FLOAT_DOUBT = 1e308
+
+
+class _TickerFloats(msgspec.Struct):
+    symbol: _Symbol
+    bid: float
+    bid_qty: float
+    ask: float
+    ask_qty: float
+    last: float
+    volume: float
+    vwap: float
+    low: float
+    high: float
+    change: float
+    change_pct: float
+
+
+class _TickerExact(msgspec.Struct):
+    symbol: str
+    bid: Decimal
+    bid_qty: Decimal
+    ask: Decimal
+    ask_qty: Decimal
+    last: Decimal
+    volume: Decimal
+    vwap: Decimal
+    low: Decimal
+    high: Decimal
+    change: Decimal
+    change_pct: Decimal
+    timestamp: str | None = None
+
+
+class _OhlcFloats(msgspec.Struct):
+    symbol: _Symbol
+    interval: _Minutes
+    open: float
+    high: float
+    low: float
+    close: float
+    vwap: float
+    volume: float
+    trades: _Count
+
+
+class _OhlcExact(msgspec.Struct):
+    symbol: str
+    interval: int
+    interval_begin: str
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    vwap: Decimal
+    volume: Decimal
+    trades: int
+    timestamp: str | None = None
+
+
+class _TickerCheck(msgspec.Struct, tag_field="channel", tag="ticker"):
+    type: DataType
+    data: list[_TickerFloats]
+
+
+class _OhlcCheck(msgspec.Struct, tag_field="channel", tag="ohlc"):
+    type: DataType
+    data: list[_OhlcFloats]
+
+
+class _TickerFrame(msgspec.Struct, tag_field="channel", tag="ticker"):
+    type: DataType
+    data: list[_TickerExact]
+
+
+class _OhlcFrame(msgspec.Struct, tag_field="channel", tag="ohlc"):
+    type: DataType
+    data: list[_OhlcExact]
+
+
+_CHECK = msgspec.json.Decoder(_TickerCheck | _OhlcCheck)
+_EXACT = msgspec.json.Decoder(_TickerFrame | _OhlcFrame)
+
+
+def _data_frame(raw: str | bytes) -> TickerMessage | OhlcMessage | None:
+    """A ticker or ohlc frame whose every item is sound, else None (the general parser then
+    decides, item by item)."""
+    try:
+        check = _CHECK.decode(raw)
+        if not all(map(_sound, check.data)):
+            return None
+        frame = _EXACT.decode(raw)
+        if isinstance(frame, _TickerFrame):
+            return TickerMessage(frame.type, tuple(map(_ticker_of, frame.data)))
+        return OhlcMessage(frame.type, tuple(map(_ohlc_of, frame.data)))
+    except (msgspec.DecodeError, _Malformed):
+        return None
+
+
+def _sound(item: _TickerFloats | _OhlcFloats) -> bool:
+    """Every number of the item non-negative (but a ticker's change) and well in float range."""
+    if isinstance(item, _TickerFloats):
+        numbers = (item.bid, item.bid_qty, item.ask, item.ask_qty, item.last, item.volume)
+        rest = (item.vwap, item.low, item.high)
+        signed = (abs(item.change), abs(item.change_pct))
+        return min(*numbers, *rest) >= 0 and max(*numbers, *rest, *signed) < _FLOAT_DOUBT
+    numbers = (item.open, item.high, item.low, item.close, item.vwap, item.volume)
+    return min(numbers) >= 0 and max(numbers) < _FLOAT_DOUBT
+
+
+def _ticker_of(item: _TickerExact) -> WsTickerItem:
+    stamp = item.timestamp
+    return WsTickerItem(
+        item.symbol,
+        item.bid,
+        item.bid_qty,
+        item.ask,
+        item.ask_qty,
+        item.last,
+        item.volume,
+        item.vwap,
+        item.low,
+        item.high,
+        item.change,
+        item.change_pct,
+        None if stamp is None else parse_rfc3339(stamp),
+    )
+
+
+def _ohlc_of(item: _OhlcExact) -> WsOhlcItem:
+    stamp = item.timestamp
+    return WsOhlcItem(
+        item.symbol,
+        item.interval,
+        _bar_begin(item.interval_begin),
+        item.open,
+        item.high,
+        item.low,
+        item.close,
+        item.vwap,
+        item.volume,
+        item.trades,
+        None if stamp is None else parse_rfc3339(stamp),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _bar_begin(text: str) -> datetime:
+    """A candle's opening time: the same few strings over and over, parsed once each."""
+    return parse_rfc3339(text)
 
 
 # --- control messages -----------------------------------------------------------------------
