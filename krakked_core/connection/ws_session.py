@@ -47,8 +47,8 @@ from krakked_core.connection.parsers.ws import (
 from krakked_core.connection.symbols import ws_v2_symbol, wsname_from_v2
 from krakked_core.errors import NetworkError
 from krakked_core.log import SHOW_ON_TERMINAL
-from krakked_core.model.live import ChannelKey, WsCounters
-from krakked_core.model.market import Bar, TickerSnapshot, Timeframe
+from krakked_core.model.live import ChannelKey, Quote, WsCounters
+from krakked_core.model.market import Bar, Timeframe
 from krakked_core.model.pairs import PairMetadata
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class WsListener(Protocol):
         """A connection opened: subscribe what should be streamed."""
         ...
 
-    def on_ticker(self, snapshot: TickerSnapshot) -> None: ...
+    def on_quote(self, quote: Quote) -> None: ...
 
     def on_bar(
         self, pair: str, timeframe: Timeframe, bar: Bar, close: Decimal, *, snapshot: bool
@@ -127,6 +127,7 @@ class KrakenWsSession:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._v2_symbol: dict[str, str] = {}
         self._by_wsname: dict[str, str] = {}
+        self._by_v2_symbol: dict[str, str] = {}  # the hot path's shortcut past ``_by_wsname``
         self._retired: set[str] = set()  # wsnames dropped: their late data is expected
         self._conn: _Connection | None = None
         self._req_ids = itertools.count(1)
@@ -162,6 +163,8 @@ class KrakenWsSession:
                 continue
             self._v2_symbol[meta.canonical] = symbol
             self._by_wsname[meta.ws_symbol] = meta.canonical
+            if wsname_from_v2(symbol) == meta.ws_symbol:  # data names it so, round the trip
+                self._by_v2_symbol[symbol] = meta.canonical
             self._retired.discard(meta.ws_symbol)
             taken.append(meta.canonical)
         return taken
@@ -175,6 +178,9 @@ class KrakenWsSession:
                 self._retired.add(wsname)
         for pair in gone:
             self._v2_symbol.pop(pair, None)
+        for symbol, pair in list(self._by_v2_symbol.items()):
+            if pair in gone:
+                del self._by_v2_symbol[symbol]
 
     # --- subscriptions --------------------------------------------------------------------
 
@@ -342,16 +348,7 @@ class KrakenWsSession:
         pair = self._canonical(item.symbol)
         if pair is None:
             return
-        snapshot = TickerSnapshot(
-            pair=pair,
-            bid=item.bid,
-            ask=item.ask,
-            last=item.last,
-            volume_24h=item.volume,
-            vwap_24h=item.vwap,
-            updated_at=now,
-        )
-        listener.on_ticker(snapshot)
+        listener.on_quote(Quote(pair, item.bid, item.ask, item.last, item.volume, item.vwap, now))
 
     def _on_ohlc(self, listener: WsListener, item: WsOhlcItem, snapshot: bool) -> None:
         pair = self._canonical(item.symbol)
@@ -390,6 +387,9 @@ class KrakenWsSession:
         return [ChannelKey(channel, p, timeframe if channel == "ohlc" else None) for p in pairs]
 
     def _canonical(self, symbol: str) -> str | None:
+        pair = self._by_v2_symbol.get(symbol)
+        if pair is not None:
+            return pair
         try:
             wsname: str | None = wsname_from_v2(symbol)
         except ValueError:

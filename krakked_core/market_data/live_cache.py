@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from krakked_core.clock import MonotonicClock
+from krakked_core.model.live import Quote
 from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, TickerSnapshot, Timeframe
 
 BarKey = tuple[str, Timeframe]  # (canonical pair, timeframe)
@@ -66,7 +67,7 @@ class LiveCache:
     def __init__(self, clock: MonotonicClock, close_grace_seconds: float = 2.0) -> None:
         self._clock = clock
         self._grace = close_grace_seconds
-        self._tickers: dict[str, TickerSnapshot] = {}
+        self._tickers: dict[str, Quote] = {}
         self._ticker_born: dict[str, float] = {}  # monotonic time each ticker was current
         self._dirty_tickers: set[str] = set()
         self._bars = _BarState()
@@ -78,10 +79,14 @@ class LiveCache:
 
     def on_ticker(self, snapshot: TickerSnapshot) -> None:
         """Keep the ticker of a pair that arrived last (already as old as its ``updated_at``)."""
-        age = max(0.0, (self._clock.now() - snapshot.updated_at).total_seconds())
-        self._tickers[snapshot.pair] = snapshot
-        self._ticker_born[snapshot.pair] = self._clock.monotonic() - age
-        self._dirty_tickers.add(snapshot.pair)
+        self.on_quote(Quote.of(snapshot))
+
+    def on_quote(self, quote: Quote) -> None:
+        """``on_ticker`` for the stream's cheap form of a ticker."""
+        age = max(0.0, (self._clock.now() - quote.updated_at).total_seconds())
+        self._tickers[quote.pair] = quote
+        self._ticker_born[quote.pair] = self._clock.monotonic() - age
+        self._dirty_tickers.add(quote.pair)
 
     def on_bar(self, pair: str, timeframe: Timeframe, bar: Bar, *, revise: bool = False) -> None:
         """Take a candle update; a later candle closes the running one.
@@ -113,7 +118,8 @@ class LiveCache:
     # --- readers --------------------------------------------------------------------------
 
     def latest_ticker(self, pair: str) -> TickerSnapshot | None:
-        return self._tickers.get(pair)
+        quote = self._tickers.get(pair)
+        return None if quote is None else quote.snapshot()
 
     def running_bar(self, pair: str, timeframe: Timeframe) -> Bar | None:
         return self._bars.running.get((pair, timeframe))
@@ -157,7 +163,7 @@ class LiveCache:
     def _restated(self, pair: str, now: datetime) -> TickerSnapshot:
         """The pair's ticker with ``updated_at`` = ``now`` less its monotonic age."""
         age = self._clock.monotonic() - self._ticker_born[pair]
-        return self._tickers[pair].model_copy(update={"updated_at": now - timedelta(seconds=age)})
+        return self._tickers[pair].snapshot(updated_at=now - timedelta(seconds=age))
 
     def _close(self, key: BarKey, bar: Bar) -> None:
         state = self._bars

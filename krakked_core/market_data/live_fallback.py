@@ -24,6 +24,7 @@ from krakked_core.clock import Clock
 from krakked_core.connection.intervals import KRAKEN_INTERVAL
 from krakked_core.connection.parsers.market import parse_ohlc, parse_ticker
 from krakked_core.errors import VenueError
+from krakked_core.model.live import Quote
 from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, TickerSnapshot, Timeframe
 from krakked_core.model.pairs import PairMetadata
 
@@ -38,6 +39,10 @@ class LiveSink(Protocol):
     """Where live data goes (the sidecar's cache)."""
 
     def on_ticker(self, snapshot: TickerSnapshot) -> None: ...
+
+    def on_quote(self, quote: Quote) -> None:
+        """``on_ticker`` for the stream's cheap form of a ticker (the WebSocket hot path)."""
+        ...
 
     def on_bar(self, pair: str, timeframe: Timeframe, bar: Bar, *, revise: bool = False) -> None:
         """Take a candle; ``revise``: it is the exchange's settled view (snapshot, REST)."""

@@ -33,8 +33,8 @@ from krakked_core.clock import MonotonicClock
 from krakked_core.config import WsConfig
 from krakked_core.errors import NetworkError
 from krakked_core.market_data.live_fallback import LiveSink, RestFallback
-from krakked_core.model.live import ChannelKey, WsCounters
-from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, TickerSnapshot, Timeframe
+from krakked_core.model.live import ChannelKey, Quote, WsCounters
+from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, Timeframe
 from krakked_core.model.pairs import PairMetadata
 
 logger = logging.getLogger(__name__)
@@ -239,9 +239,9 @@ class LiveFeed:
     async def on_open(self) -> None:
         await self._subscribe(list(self._keys))
 
-    def on_ticker(self, snapshot: TickerSnapshot) -> None:
-        self._data_arrived(ChannelKey("ticker", snapshot.pair), snapshot.last)
-        self._sink.on_ticker(snapshot)
+    def on_quote(self, quote: Quote) -> None:
+        self._data_arrived(ChannelKey("ticker", quote.pair), quote.last)
+        self._sink.on_quote(quote)
 
     def on_bar(
         self, pair: str, timeframe: Timeframe, bar: Bar, close: Decimal, *, snapshot: bool

@@ -15,7 +15,18 @@ _MISSING = object()
 
 # Values a field might carry: good numbers, exact decimals as text, doubtful and wrong ones.
 _NUMBER_TEXT = st.sampled_from(
-    ["0", "-0.0", "-0.5", "1.50", "105944.20", "-3.5", "1e400", "1.7976931348623157e308", "12", "12.0"]
+    [
+        "0",
+        "-0.0",
+        "-0.5",
+        "1.50",
+        "105944.20",
+        "-3.5",
+        "1e400",
+        "1.7976931348623157e308",
+        "12",
+        "12.0",
+    ]
 )
 _ODD = st.sampled_from(['"1.5"', "true", "null", '""', '"BTC/USD"', "[]", "{}"])
 _TIME = st.sampled_from(

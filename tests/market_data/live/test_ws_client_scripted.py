@@ -14,7 +14,8 @@ from krakked_core.config import WsConfig
 from krakked_core.connection.ws_session import TICKER_EVENT_TRIGGER
 from krakked_core.market_data.live_cache import LiveCache
 from krakked_core.market_data.live_feed import LiveFeed
-from krakked_core.model.market import Bar, TickerSnapshot
+from krakked_core.model.live import Quote
+from krakked_core.model.market import Bar
 from krakked_core.model.pairs import PairMetadata
 from tests.market_data.live.conftest import FAST_WS, async_wait_until, kraken_live_feed
 from tests.market_data.live.ws_loopback import (
@@ -172,10 +173,10 @@ def test_set_pairs_subscribes_new_pairs_and_unsubscribes_dropped_ones() -> None:
 class _BrokenCache(LiveCache):
     """A sink with a bug of its own for ETHUSD tickers (not a model refusal)."""
 
-    def on_ticker(self, snapshot: TickerSnapshot) -> None:
-        if snapshot.pair == "ETHUSD":
+    def on_quote(self, quote: Quote) -> None:
+        if quote.pair == "ETHUSD":
             raise KeyError("a bug in the sink")
-        super().on_ticker(snapshot)
+        super().on_quote(quote)
 
 
 def test_no_single_frame_ends_the_connection_loop() -> None:
