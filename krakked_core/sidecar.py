@@ -1,8 +1,9 @@
 """The sidecar: the long-lived process that keeps the live cache and publishes it to the app DB.
 
-It runs the WebSocket v2 client (with its REST fallback) for the universe and, about once a
-second, publishes one batch in one transaction: the latest ticker of each pair that changed,
-each bar that closed (once), the running bars that changed, and a ``data_status`` row. On
+It runs the live feed (a WebSocket v2 session, with its REST fallback) for the universe and
+publishes batches, each in one transaction: the latest ticker of each pair that changed, each
+bar that closed (once), the running bars that changed, and a ``data_status`` row. New data is
+published within ``DATA_PUBLISH_SECONDS``; the status at least every publish interval. On
 SIGTERM/SIGINT it stops the client, flushes the last batch (reporting itself disconnected) and
 returns normally, so ``krakked sidecar`` exits 0.
 
@@ -50,6 +51,8 @@ from krakked_core.ports import PublicMarketClient
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=1)
+# How long new live data waits, at most, for the batch that publishes it (the readers' lag).
+DATA_PUBLISH_SECONDS = 0.1
 # The REST fallback's calls: one try, short. A stale answer is worth nothing to a live feed (the
 # next poll asks again), and a stopping sidecar must not wait on retries.
 FALLBACK_REST_TIMEOUT_SECONDS = 5.0
@@ -169,13 +172,23 @@ class Sidecar:
         )
 
     async def _publish_loop(self, stop: asyncio.Event) -> None:
+        """Publish new data within ``DATA_PUBLISH_SECONDS`` of its arrival, and the status (and
+        bars the clock closes) at least every publish interval."""
         interval = self._config.market_data.ws.publish_interval_seconds
+        wake = min(interval, DATA_PUBLISH_SECONDS)
         next_prune = self._clock.now()
+        next_status = next_wake = self._clock.monotonic()
         while not stop.is_set():
+            # On a fixed beat, not a pause after each publish: a slow write does not add its
+            # time to the next batch's wait.
+            next_wake = max(next_wake + wake, self._clock.monotonic())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
+                await asyncio.wait_for(stop.wait(), next_wake - self._clock.monotonic())
             if stop.is_set():
                 break
+            if not self.cache.changed and self._clock.monotonic() < next_status + interval:
+                continue
+            next_status = self._clock.monotonic()
             await self.publish_once()
             if self._clock.now() >= next_prune:
                 await self._prune()

@@ -22,7 +22,7 @@ import json
 import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -54,6 +54,9 @@ from krakked_core.model.pairs import PairMetadata
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.25  # how often the listener's watchdog runs, and how fast a stop is noticed
+# A receive of a frame already queued does not yield to the event loop: in a flood, the reader
+# gives the other tasks (the publisher, the REST fallback) their turn every so many frames.
+YIELD_EVERY_FRAMES = 64
 # Ticker updates on best-bid/offer changes too, not only on trades (Kraken's default), so bid and
 # ask stay current on quiet pairs.
 TICKER_EVENT_TRIGGER = "bbo"
@@ -101,7 +104,6 @@ class _Connection:
     opened_at: float  # monotonic seconds, as the two below
     last_frame_at: float
     next_scan_at: float
-    requests: dict[int, _Request] = field(default_factory=dict)
 
 
 def backoff_delay(attempt: int, initial: float, maximum: float, rng: random.Random) -> float:
@@ -130,6 +132,7 @@ class KrakenWsSession:
         self._by_v2_symbol: dict[str, str] = {}  # the hot path's shortcut past ``_by_wsname``
         self._retired: set[str] = set()  # wsnames dropped: their late data is expected
         self._conn: _Connection | None = None
+        self._requests: dict[int, _Request] = {}  # of the current connection, by req_id
         self._req_ids = itertools.count(1)
         self._logged_kinds: set[str] = set()
         self.counters = WsCounters()
@@ -221,7 +224,7 @@ class KrakenWsSession:
             params["interval"] = KRAKEN_INTERVAL[request.timeframe]
         if request.channel == "ticker" and method == "subscribe":
             params["event_trigger"] = TICKER_EVENT_TRIGGER
-        conn.requests[req_id] = request
+        self._requests[req_id] = request
         await conn.ws.send(json.dumps({"method": method, "params": params, "req_id": req_id}))
         logger.debug("%s %s %s", method, request.channel, params["symbol"])
 
@@ -270,18 +273,23 @@ class KrakenWsSession:
         async with connect(self._url, open_timeout=self._config.heartbeat_timeout_seconds) as ws:
             opened = self._clock.monotonic()
             conn = _Connection(ws=ws, opened_at=opened, last_frame_at=opened, next_scan_at=opened)
-            self._conn = conn
+            self._conn, self._requests = conn, {}
             self.connected = True
             logger.info("WebSocket connected", extra={"url": self._url, **SHOW_ON_TERMINAL})
             await listener.on_open()
+            handle = self.frame_handler(listener)
             timeout = self._config.heartbeat_timeout_seconds
+            unyielded = 0
             while not stop.is_set():
                 raw = await _recv(ws, TICK_SECONDS)
                 now = self._clock.monotonic()
                 if raw is not None:
                     conn.last_frame_at = now
-                    handled = self._handle_safely(conn, listener, raw, self._clock.now())
-                    got_data = handled or got_data
+                    got_data = handle(raw) or got_data
+                    unyielded += 1
+                if unyielded >= YIELD_EVERY_FRAMES:  # frames queued up: let the loop run too
+                    unyielded = 0
+                    await asyncio.sleep(0)
                 if now - conn.last_frame_at > timeout:
                     raise _SilentSocketError(f"no frame for {timeout:g}s")
                 if now >= conn.next_scan_at:  # once per tick, not after every frame
@@ -291,12 +299,19 @@ class KrakenWsSession:
 
     # --- incoming frames ------------------------------------------------------------------
 
-    def _handle_safely(
-        self, conn: _Connection, listener: WsListener, raw: str | bytes, now: datetime
-    ) -> bool:
+    def frame_handler(self, listener: WsListener) -> Callable[[str | bytes], bool]:
+        """Handle one frame for ``listener`` (True when it carried channel data), as the
+        connection does."""
+
+        def handle(raw: str | bytes) -> bool:
+            return self._handle_safely(listener, raw, self._clock.now())
+
+        return handle
+
+    def _handle_safely(self, listener: WsListener, raw: str | bytes, now: datetime) -> bool:
         """Handle one frame; whatever goes wrong with it, it costs that frame, not the stream."""
         try:
-            return self._handle(conn, listener, raw, now)
+            return self._handle(listener, raw, now)
         except Exception as exc:  # no single frame may end the connection loop
             first = f"unhandled_{type(exc).__name__}" not in self._logged_kinds
             self._skip(Unparsed(f"unhandled_{type(exc).__name__}", _describe(exc)))
@@ -304,9 +319,7 @@ class KrakenWsSession:
                 logger.error("handling a WebSocket frame failed", exc_info=exc)
             return False
 
-    def _handle(
-        self, conn: _Connection, listener: WsListener, raw: str | bytes, now: datetime
-    ) -> bool:
+    def _handle(self, listener: WsListener, raw: str | bytes, now: datetime) -> bool:
         """Handle one frame; True when it carried channel data."""
         self.counters.messages += 1
         self.last_message_at = now
@@ -324,7 +337,7 @@ class KrakenWsSession:
                 self._guarded("malformed_ohlc", self._on_ohlc, listener, candle, snapshot)
             return True
         if isinstance(message, SubscriptionAck):
-            self._on_ack(conn, listener, message)
+            self._on_ack(listener, message)
         elif isinstance(message, StatusMessage):
             self._on_status(message)
         elif isinstance(message, Unparsed):
@@ -369,10 +382,10 @@ class KrakenWsSession:
         )
         listener.on_bar(pair, timeframe, bar, item.close, snapshot=snapshot)
 
-    def _on_ack(self, conn: _Connection, listener: WsListener, ack: SubscriptionAck) -> None:
+    def _on_ack(self, listener: WsListener, ack: SubscriptionAck) -> None:
         if ack.method != "subscribe":
             return  # unsubscribe answers (including "not found") change nothing
-        request = conn.requests.get(ack.req_id) if ack.req_id is not None else None
+        request = self._requests.get(ack.req_id) if ack.req_id is not None else None
         failed = not ack.success and "already subscribed" not in (ack.error or "").lower()
         error = (ack.error or "subscription refused") if failed else None
         listener.on_ack(self._keys_of_ack(ack, request), error)
@@ -425,8 +438,10 @@ def _v2_symbol_of(meta: PairMetadata) -> str | None:
 
 
 async def _recv(ws: ClientConnection, timeout: float) -> str | bytes | None:
+    # ``asyncio.timeout``, not ``wait_for``: no task per frame on the hot path.
     try:
-        return await asyncio.wait_for(ws.recv(), timeout)
+        async with asyncio.timeout(timeout):
+            return await ws.recv()
     except TimeoutError:
         return None
 

@@ -124,6 +124,12 @@ class LiveCache:
     def running_bar(self, pair: str, timeframe: Timeframe) -> Bar | None:
         return self._bars.running.get((pair, timeframe))
 
+    @property
+    def changed(self) -> bool:
+        """Whether anything arrived since the last drain (bars the clock closes aside)."""
+        state = self._bars
+        return bool(self._dirty_tickers or state.dirty or state.pending_closed)
+
     def fresh_pairs(self, tolerance_seconds: float) -> set[str]:
         """Pairs whose ticker is no older than the tolerance (on the monotonic clock)."""
         oldest = self._clock.monotonic() - tolerance_seconds

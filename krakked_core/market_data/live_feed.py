@@ -68,6 +68,7 @@ class LiveSession(Protocol):
 
 @dataclass
 class _ChannelState:
+    key: ChannelKey
     # Monotonic seconds.
     subscribed_at: float | None = None  # when the last subscribe was sent
     last_data_at: float | None = None  # last WebSocket data (REST data does not count)
@@ -103,6 +104,9 @@ class LiveFeed:
         self._timeframes = tuple(timeframes)
         self._keys: list[ChannelKey] = []
         self._states: dict[ChannelKey, _ChannelState] = {}
+        # The same states by pair, then timeframe (the ticker's: None), ticker first: the hot
+        # path's way to them.
+        self._by_pair: dict[str, dict[Timeframe | None, _ChannelState]] = {}
         self._pair_price: dict[str, Decimal] = {}  # the newest trade price told, per pair
         self._add_pairs(pairs)
         self._started_at = clock.monotonic()
@@ -186,7 +190,9 @@ class LiveFeed:
             added.append(ChannelKey("ticker", pair))
             added.extend(ChannelKey("ohlc", pair, tf) for tf in self._timeframes)
         self._keys.extend(added)
-        self._states.update({key: _ChannelState() for key in added})
+        for key in added:
+            state = self._states[key] = _ChannelState(key)
+            self._by_pair.setdefault(key.pair, {})[key.timeframe] = state
         return added
 
     def _drop_keys(self, keys: Sequence[ChannelKey]) -> None:
@@ -197,6 +203,7 @@ class LiveFeed:
         self._session.drop_pairs(gone)
         for pair in gone:
             self._pair_price.pop(pair, None)
+            self._by_pair.pop(pair, None)
 
     async def _subscribe(self, keys: Iterable[ChannelKey]) -> None:
         """Subscribe the tracked ``keys``: each is due its snapshot from now, nothing else."""
@@ -240,15 +247,13 @@ class LiveFeed:
         await self._subscribe(list(self._keys))
 
     def on_quote(self, quote: Quote) -> None:
-        self._data_arrived(ChannelKey("ticker", quote.pair), quote.last)
+        self._data_arrived(quote.pair, None, quote.last)
         self._sink.on_quote(quote)
 
     def on_bar(
         self, pair: str, timeframe: Timeframe, bar: Bar, close: Decimal, *, snapshot: bool
     ) -> None:
-        self._data_arrived(
-            ChannelKey("ohlc", pair, timeframe), close, bar_time=bar.time, news=not snapshot
-        )
+        self._data_arrived(pair, timeframe, close, bar_time=bar.time, news=not snapshot)
         # A snapshot (after a (re)subscribe) carries the candle as the exchange has it: it may
         # revise a bar the cache already closed from partial updates.
         self._sink.on_bar(pair, timeframe, bar, revise=snapshot)
@@ -303,34 +308,38 @@ class LiveFeed:
         return [key for key, st in zip(keys, states, strict=True) if _overdue(st, now, limit)]
 
     def _pair_keys(self, pair: str) -> list[ChannelKey]:
-        keys = [ChannelKey("ticker", pair)]
-        keys.extend(ChannelKey("ohlc", pair, timeframe) for timeframe in self._timeframes)
-        return [key for key in keys if key in self._states]
+        return [state.key for state in self._by_pair.get(pair, {}).values()]
 
     def _data_arrived(
-        self, key: ChannelKey, price: Decimal, *, bar_time: int = 0, news: bool = True
+        self,
+        pair: str,
+        timeframe: Timeframe | None,
+        price: Decimal,
+        *,
+        bar_time: int = 0,
+        news: bool = True,
     ) -> None:
-        """Note data on ``key`` telling ``price`` as the last trade (an ohlc item: its bar's
-        close). A new price told (not by a snapshot) is news of a trade, which the pair's
-        channels that have not told that price then owe."""
+        """Note data on the pair's ticker (``timeframe`` None) or ohlc channel telling ``price``
+        as the last trade (an ohlc item: its bar's close). A new price told (not by a snapshot)
+        is news of a trade, which the pair's channels that have not told that price then owe."""
         self.counters.data_items += 1
-        state = self._states.get(key)
-        if state is None:
+        channels = self._by_pair.get(pair)
+        state = None if channels is None else channels.get(timeframe)
+        if channels is None or state is None:
             return
         now = self._clock.monotonic()
         state.last_data_at, state.due_since = now, None
         if state.in_fallback:
             state.in_fallback = False
-            logger.info("data flows again on %s: REST fallback off", key)
+            logger.info("data flows again on %s: REST fallback off", state.key)
         if bar_time < state.price_bar:  # an older candle (of a snapshot): not the last trade
             return
         told = news and state.price is not None and price != state.price
         state.price, state.price_bar = price, bar_time
-        if not told or self._pair_price.get(key.pair) == price:
+        if not told or self._pair_price.get(pair) == price:
             return  # nothing new, or the same trade another channel told already
-        self._pair_price[key.pair] = price
-        for other in self._pair_keys(key.pair):
-            owed = self._states[other]
+        self._pair_price[pair] = price
+        for owed in channels.values():
             if owed.price != price and owed.due_since is None:
                 owed.due_since = now
 

@@ -6,7 +6,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from krakked_core.connection.parsers.ws import parse_ws_message, parse_ws_message_generally
+from krakked_core.connection.parsers.ws import (
+    parse_rfc3339,
+    parse_ws_message,
+    parse_ws_message_generally,
+)
 from tests.conftest import KRAKEN_SAMPLES
 
 _TICKER = json.loads((KRAKEN_SAMPLES / "ws_ticker_snapshot.json").read_text())["data"][0]
@@ -80,3 +84,33 @@ def test_fast_path_when_sample_frames_then_same_values_and_types() -> None:
 
         assert fast == general
         assert repr(fast) == repr(general)  # the Decimals keep their digits (105944.20)
+
+
+_DIGITS = st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    year=st.integers(min_value=1, max_value=9999).map(lambda n: f"{n:04d}"),
+    month=_DIGITS,
+    day=_DIGITS,
+    hour=_DIGITS,
+    minute=_DIGITS,
+    second=_DIGITS,
+    fraction=st.text("0123456789", min_size=0, max_size=9),
+)
+def test_rfc3339_when_kraken_form_then_same_as_field_by_field(
+    year: str, month: str, day: str, hour: str, minute: str, second: str, fraction: str
+) -> None:
+    dot = f".{fraction}" if fraction else ""
+    text = f"{year}-{month}-{day}T{hour}:{minute}:{second}{dot}Z"
+    spelled_out = text[:-1] + "z"  # not Kraken's form: taken apart field by field
+
+    assert _outcome(text) == _outcome(spelled_out)
+
+
+def _outcome(text: str) -> object:
+    try:
+        return parse_rfc3339(text)
+    except ValueError as exc:
+        return type(exc)
