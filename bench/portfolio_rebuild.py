@@ -136,14 +136,14 @@ def main() -> None:
         clock = ManualClock(T0 + timedelta(seconds=args.trades + 10))
 
         started = time.perf_counter()
-        store.append_trades(
+        store.history.append_trades(
             account.trades, {t.trade_id: Decimal(1) for t in account.trades}, clock.now()
         )
-        store.append_ledger_entries(account.ledger, {}, clock.now())
-        store.append_cash_flows(to_cash_flows(account.ledger[:1], lambda a, q, t: None))
+        store.history.append_ledger_entries(account.ledger, {}, clock.now())
+        store.history.append_cash_flows(to_cash_flows(account.ledger[:1], lambda a, q, t: None))
         newest = account.trades[-1].time
         for stream in ("trades", "ledgers", "orders"):
-            store.set_mark(stream, newest, clock.now())
+            store.state.set_mark(stream, newest, clock.now())
         print(
             f"stored {args.trades:,} trades + {len(account.ledger):,} ledger rows: "
             f"{time.perf_counter() - started:.2f} s"

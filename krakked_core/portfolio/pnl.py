@@ -1,12 +1,19 @@
 """Unrealized PnL and positions from the books and current prices (contract §5.3, §6.2)."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 
-from krakked_core.portfolio.ledger import AssetBook
-from krakked_core.portfolio.models import Position
+from krakked_core.portfolio.assets import canonical_pair
+from krakked_core.portfolio.attribution import Tagger
+from krakked_core.portfolio.ledger import AssetBook, Ledger
+from krakked_core.portfolio.models import MANUAL, Position
+from krakked_core.portfolio.valuation import Prices
 
-RootOf = Callable[[str], str]
+# Order txids of the trades in an asset at or after a moment (whose position it is).
+OwnersOf = Callable[[str, datetime], list[str | None]]
+# (pair, base, order txid, realized PnL) of a stored trade.
+TradePnL = tuple[str, str, str | None, Decimal | None]
 
 
 def unrealized(book: AssetBook, price: Decimal | None) -> Decimal | None:
@@ -48,6 +55,56 @@ def position(
     )
 
 
+def positions(
+    ledger: Ledger,
+    prices: Prices,
+    *,
+    tracked: Callable[[str], bool],
+    tag: Tagger,
+    owners: OwnersOf,
+) -> list[Position]:
+    """Every tracked asset the books hold, valued now, tagged with the strategy that opened it."""
+    result = []
+    for asset, book in sorted(ledger.books.items()):
+        if book.qty == 0 or not tracked(asset):
+            continue
+        pair = prices.pair_for(asset) or canonical_pair(asset, prices.base_currency)
+        since = book.opened_at
+        txids = owners(asset, since) if since else []
+        result.append(
+            position(
+                asset,
+                book,
+                pair=pair,
+                quote=prices.base_currency,
+                price=prices.price(asset),
+                # Every trade whose base is the asset, whatever it was quoted in.
+                realized=ledger.realized_by_asset.get(asset, Decimal(0)),
+                fees=ledger.fees_usd_by_asset.get(asset, Decimal(0)),
+                strategy_tag=single_tag(tag(txid) for txid in txids) if txids else MANUAL,
+            )
+        )
+    return result
+
+
+def unrealized_total(held: Sequence[Position]) -> Decimal:
+    return sum(
+        (p.unrealized_pnl_base for p in held if p.unrealized_pnl_base is not None),
+        Decimal(0),
+    )
+
+
+def realized_by_pair(
+    trades: Iterable[TradePnL], counted: Callable[[str | None], bool]
+) -> dict[str, Decimal]:
+    """Realized PnL per pair of the trades whose order txid ``counted`` keeps."""
+    return sum_by_pair((pair, pnl or Decimal(0)) for pair, _b, txid, pnl in trades if counted(txid))
+
+
+def nonzero(values: dict[str, Decimal]) -> dict[str, Decimal]:
+    return {key: value for key, value in sorted(values.items()) if value != 0}
+
+
 def sum_by_pair(items: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = {}
     for pair, value in items:
@@ -65,11 +122,3 @@ def percentage(value: Decimal | None, total: Decimal | None) -> Decimal | None:
     if value is None or total is None or total == 0:
         return None
     return value * 100 / total
-
-
-def root_sums(amounts: Mapping[str, Decimal], root_of: RootOf) -> dict[str, dict[str, Decimal]]:
-    """Group balances by asset: ``{"XBT": {"XBT": 1, "XBT.F": 0.5}}``."""
-    grouped: dict[str, dict[str, Decimal]] = {}
-    for code, amount in amounts.items():
-        grouped.setdefault(root_of(code), {})[code] = amount
-    return grouped

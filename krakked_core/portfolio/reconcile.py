@@ -10,12 +10,54 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
+from krakked_core.model.account import AccountBalances
+from krakked_core.portfolio.assets import root
+from krakked_core.portfolio.ledger import Ledger
 from krakked_core.portfolio.models import AssetDiff, Reconciliation
+from krakked_core.portfolio.valuation import root_sums
 
 logger = logging.getLogger(__name__)
 
 # Asset → USD price, or None when it has none.
 PriceOf = Callable[[str], Decimal | None]
+
+
+def reconcile_books(
+    ledger: Ledger,
+    balances: AccountBalances,
+    *,
+    unexplained_before: Mapping[str, Decimal],
+    pending: Mapping[str, Decimal],
+    price_of: PriceOf,
+    tracked: Callable[[str], bool],
+    tolerance: Decimal,
+    at: datetime,
+) -> Reconciliation:
+    """The books after a sync against ``Balance``; ``pending``: what rows held back until their
+    price is final did to balances (in ``Balance`` already, not yet in the books)."""
+    newly_unexplained = {
+        asset: qty - unexplained_before.get(asset, Decimal(0))
+        for asset, qty in ledger.unexplained.items()
+        if qty > unexplained_before.get(asset, Decimal(0))
+    }
+    exchange = {
+        asset: sum(parts.values(), Decimal(0))
+        for asset, parts in root_sums(balances.amounts, root).items()
+        if tracked(asset)
+    }
+    books = {
+        a: ledger.balances.get(a, Decimal(0)) + pending.get(a, Decimal(0))
+        for a in {*ledger.balances, *pending}
+        if tracked(a)
+    }
+    return reconcile(
+        books,
+        exchange,
+        price_of=price_of,
+        tolerance=tolerance,
+        unexplained_sells=newly_unexplained,
+        at=at,
+    )
 
 
 def reconcile(

@@ -76,7 +76,7 @@ class Ingestor:
         order_ids = self._stream(
             "orders",
             self._source.closed_orders_page,
-            lambda items: _Stored(self._store.append_exchange_orders(items)),
+            lambda items: _Stored(self._store.orders.append_exchange_orders(items)),
         )
         trade_ids = self._stream("trades", self._source.trades_page, self._store_trades)
         cash_flow_ids: list[str] = []
@@ -98,7 +98,7 @@ class Ingestor:
         fetch: Callable[..., Page[T]],
         store: Callable[[tuple[T, ...]], _Stored],
     ) -> list[str]:
-        mark = self._store.get_mark(name)
+        mark = self._store.state.get_mark(name)
         start = mark - OVERLAP if mark is not None else None
         new_ids: list[str] = []
         newest = mark
@@ -116,13 +116,13 @@ class Ingestor:
         # Rows never read may lie anywhere below ``newest``: an incomplete read moves nothing.
         newest = hold.limit(name, newest, mark) if pages.complete else mark
         if newest is not None and newest != mark:
-            self._store.set_mark(name, newest, self._clock.now())
+            self._store.state.set_mark(name, newest, self._clock.now())
         logger.info("synced %s: %d new", name, len(new_ids), extra={"stream": name})
         return new_ids
 
     def _store_trades(self, fills: tuple[TradeFill, ...]) -> _Stored:
         # Price the quote when the trade happened (stored with it, so replays agree).
-        new = self._store.missing_ids("trades", (f.trade_id for f in fills))
+        new = self._store.history.missing_ids("trades", (f.trade_id for f in fills))
         quote_usd: dict[str, Decimal | None] = {}
         held: list[TradeFill] = []
         for fill in (f for f in fills if f.trade_id in new):
@@ -135,7 +135,7 @@ class Ingestor:
             self._hold_back(fill.base, sign * fill.volume)
             self._hold_back(fill.quote, -sign * fill.cost - fill.fee)
         kept = [f for f in fills if f not in held]
-        new_ids = self._store.append_trades(kept, quote_usd, self._clock.now())
+        new_ids = self._store.history.append_trades(kept, quote_usd, self._clock.now())
         return _Stored(new_ids, [f.time for f in held])
 
     def _store_ledger(self, entries: tuple[LedgerEntry, ...]) -> tuple[_Stored, list[str]]:
@@ -146,8 +146,8 @@ class Ingestor:
         under an older version) still gets it. A row whose value at its time is not final yet
         is not stored at all (nor its cash flow) until a later sync.
         """
-        new_rows = self._store.missing_ids("ledger", (e.ledger_id for e in entries))
-        unbooked = self._store.missing_ids(
+        new_rows = self._store.history.missing_ids("ledger", (e.ledger_id for e in entries))
+        unbooked = self._store.history.missing_ids(
             "cash_flows", (e.ledger_id for e in entries if is_cash_flow(e))
         )
         fee_usd: dict[str, Decimal | None] = {}
@@ -168,7 +168,7 @@ class Ingestor:
                 if is_cash_flow(entry):
                     self._hold_back(entry.asset, entry.amount - entry.fee)
         kept = [e for e in entries if e not in held]
-        new_ids, new_flows = self._store.append_ledger_page(
+        new_ids, new_flows = self._store.history.append_ledger_page(
             kept, fee_usd, records, self._clock.now()
         )
         return _Stored(new_ids, [e.time for e in held]), new_flows

@@ -1,4 +1,5 @@
-"""Prices in the base currency: now for valuation, and at an event's own time for ingestion.
+"""Prices in the base currency (now for valuation, at an event's own time for ingestion), and
+the holdings valued with them.
 
 An asset with no price (no valuation pair, stale or missing data) is *unvalued*: it is left out
 of equity and named, never counted as zero in silence. An event is valued at its own time, never
@@ -8,13 +9,14 @@ Fee credits (``KFEE``) have no market: Kraken credits them at a fixed USD value 
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from krakked_core.clock import Clock
 from krakked_core.errors import DataError
 from krakked_core.portfolio.assets import root, valuation_pair
+from krakked_core.portfolio.models import AssetValuation
 from krakked_core.ports import HistoricalPriceSource, PriceSource
 
 logger = logging.getLogger(__name__)
@@ -146,3 +148,45 @@ class EventPrices:
         if price is None and self._clock.now() - at <= RECENT:
             price = self._latest.price(asset)
         return amount * price if price is not None else None
+
+
+def holdings(
+    amounts: Mapping[str, Decimal], prices: Prices, tracked: Callable[[str], bool]
+) -> list[AssetValuation]:
+    """Each tracked holding (suffix variants summed into their asset) valued now, by asset."""
+    result = []
+    for asset, parts in sorted(root_sums(amounts, root).items()):
+        total = sum(parts.values(), Decimal(0))
+        if not tracked(asset) or total == 0:
+            continue
+        value = prices.value(asset, total)
+        result.append(
+            AssetValuation(
+                asset=asset,
+                amount=total,
+                value_base=value,
+                source_pair=prices.pair_for(asset),
+                variants=dict(parts),
+                unvalued_reason=None if value is not None else prices.why_unvalued(asset),
+            )
+        )
+    return result
+
+
+def equity(valuations: Sequence[AssetValuation]) -> Decimal:
+    """Equity: the sum of what could be valued (unvalued assets are named, not zero)."""
+    return sum((v.value_base for v in valuations if v.value_base is not None), Decimal(0))
+
+
+def cash(valuations: Sequence[AssetValuation], base_currency: str) -> Decimal:
+    return next((v.amount for v in valuations if v.asset == base_currency), Decimal(0))
+
+
+def root_sums(
+    amounts: Mapping[str, Decimal], root_of: Callable[[str], str]
+) -> dict[str, dict[str, Decimal]]:
+    """Group balances by asset: ``{"XBT": {"XBT": 1, "XBT.F": 0.5}}``."""
+    grouped: dict[str, dict[str, Decimal]] = {}
+    for code, amount in amounts.items():
+        grouped.setdefault(root_of(code), {})[code] = amount
+    return grouped

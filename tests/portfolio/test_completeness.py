@@ -200,7 +200,7 @@ def test_kfee_stored_without_value_by_an_older_version_then_next_sync_values_it(
     account = _kfee_account()
     service = _service(engine, account, FixedPrices({}), ManualClock(at(10)))
     service.sync()
-    store = PortfolioStore(engine)
+    store = PortfolioStore(engine).history
     # What a version without fee-credit values stored: no USD value on the KFEE rows.
     with engine.begin() as conn:
         conn.execute(

@@ -168,7 +168,7 @@ def test_unreadable_row_when_synced_then_mark_stays_before_it_and_it_is_booked_l
         return service
 
     first = [t.trade_id for t in sync().get_trade_history()]
-    mark = PortfolioStore(engine).get_mark("trades")
+    mark = PortfolioStore(engine).state.get_mark("trades")
     client.list_pair("FOOQQQ", "FOOQQQ", "FOO", "QQQ")
     second = sync()
 
@@ -213,7 +213,7 @@ def test_deposit_in_forming_candle_then_held_until_closed_then_booked_once_at_fi
     for _ in range(3):  # three syncs seconds apart, inside the deposit's candle
         firsts.append(_ohlc_service(engine, account, clock).sync())
         clock.advance(5)
-    held_mark = PortfolioStore(engine).get_mark("ledgers")
+    held_mark = PortfolioStore(engine).state.get_mark("ledgers")
     clock.advance(60)  # the candle has closed
     later = _ohlc_service(engine, account, clock)
     summary = later.sync()
@@ -268,7 +268,7 @@ def test_empty_page_before_count_then_mark_stays_and_next_sync_books_the_rest(
         return service
 
     sync()
-    mark = PortfolioStore(engine).get_mark("trades")
+    mark = PortfolioStore(engine).state.get_mark("trades")
     account.glitch = False
     service = sync()
 

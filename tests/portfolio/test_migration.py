@@ -80,7 +80,7 @@ def test_upgrade_when_snapshots_stored_before_0005_then_each_marked_from_its_val
     upgrade(engine)
 
     check_schema(engine)
-    store = PortfolioStore(engine)
+    store = PortfolioStore(engine).snapshots
     everything = store.get_snapshots(include_partial=True)
     assert [(s.timestamp, s.complete) for s in everything] == [
         (T0 + timedelta(minutes=2), True),
@@ -95,7 +95,7 @@ def test_upgrade_when_snapshots_stored_before_0005_then_each_marked_from_its_val
 def test_downgrade_of_0005_then_upgrade_again_keeps_snapshots(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)
-    store = PortfolioStore(engine)
+    store = PortfolioStore(engine).snapshots
     store.save_snapshot(_snapshot_with(None))
 
     command.downgrade(alembic_config(engine), "0004_portfolio")

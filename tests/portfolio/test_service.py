@@ -11,6 +11,7 @@ from krakked_core.config import PortfolioConfig
 from krakked_core.connection.ledger_types import ledger_kind
 from krakked_core.errors import DataStaleError, PositionNotFoundError
 from krakked_core.model.account import ExchangeOrder, Side
+from krakked_core.portfolio.persisted import reconciliation_to_state
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
 from krakked_core.portfolio.views import summary_json
@@ -298,7 +299,7 @@ def _trend_order(
     kraken_txid: str | None = None,
 ) -> None:
     """A 1 XBT limit order of the trend_v1 strategy, as the OMS records it."""
-    store.record_order(
+    store.orders.record_order(
         local_id=local_id,
         strategy_id="trend_v1",
         pair="XBTUSD",
@@ -437,10 +438,10 @@ def test_books_moved_by_another_process_then_checkpoint_mismatch_replays(engine:
     account = _account()
     service = _service(engine, account)
     service.sync()
-    stale_state = PortfolioStore(engine).load_state()
+    stale_state = PortfolioStore(engine).state.load_state()
     account.trade("sell", "0.5", "30000", at(30))
     service.sync()
-    PortfolioStore(engine).save_state(stale_state, at(31))  # a slower process wrote last
+    PortfolioStore(engine).state.save_state(stale_state, at(31))  # a slower process wrote last
 
     summary = service.sync()
 
@@ -460,10 +461,16 @@ def test_sale_of_coins_the_ledger_never_showed_then_no_pnl_on_them_and_drift(
     summary = service.sync()
 
     assert summary.drift_detected and summary.drift_assets == ("XBT",)
-    recon = PortfolioStore(engine).get_state("reconciliation")
+    recon = _stored_reconciliation(engine)
     assert recon is not None and recon["unexplained_sells"] == {"XBT": "0.5"}
     (sale,) = service.get_trade_history(limit=1)
     assert sale.pnl_quote == (d(30000) - 23000) * d("1.5")  # not a cent on the 0.5 unexplained
+
+
+def _stored_reconciliation(engine: Engine) -> dict | None:
+    """The stored reconciliation as its JSON document (Decimals as strings)."""
+    found = PortfolioStore(engine).state.reconciliation()
+    return reconciliation_to_state(found) if found else None
 
 
 def _ledger_row(account: FakeAccount, ledger_id: str, refid: str, minute: int, **fields) -> None:

@@ -11,7 +11,7 @@ from tests.portfolio.fakes import FakeAccount, at, d
 def test_same_trades_appended_twice_then_stored_once(engine: Engine) -> None:
     account = FakeAccount()
     fill = account.trade("buy", "0.123456789012345678", "65432.1", at(1), fee="1.23456789")
-    store = PortfolioStore(engine)
+    store = PortfolioStore(engine).history
 
     first = store.append_trades([fill, fill], {fill.trade_id: Decimal(1)}, at(2))
     second = store.append_trades([fill], {fill.trade_id: Decimal(2)}, at(3))
@@ -26,14 +26,14 @@ def test_same_trades_appended_twice_then_stored_once(engine: Engine) -> None:
 def test_ledger_rows_appended_twice_then_stored_once(engine: Engine) -> None:
     account = FakeAccount()
     account.trade("buy", "1", "100", at(1))
-    store = PortfolioStore(engine)
+    store = PortfolioStore(engine).history
 
     assert len(store.append_ledger_entries(account.ledger, {}, at(2))) == 2
     assert store.append_ledger_entries(account.ledger, {}, at(3)) == []
 
 
 def test_marks_and_state_when_written_then_read_back(engine: Engine) -> None:
-    store = PortfolioStore(engine)
+    store = PortfolioStore(engine).state
     assert store.get_mark("trades") is None and store.load_state() is None
 
     store.set_mark("trades", at(5), at(6))

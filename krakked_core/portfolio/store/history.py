@@ -1,41 +1,35 @@
-"""``PortfolioStore``: the portfolio's tables in the app DB (contract Phase 3 §7).
+"""``HistoryStore``: the account's history as stored: trades (with each one's realized PnL),
+ledger rows and the cash flows drawn from them.
 
-Writes of history are idempotent on Kraken's ids (a row already stored is left as it was); the
-rest of the portfolio never sees SQL. SQLite hands back naive datetimes: every time read here is
-made aware UTC again.
+Writes are idempotent on Kraken's ids (a row already stored is left as it was).
 """
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql, sqlite
 
 from krakked_core.db.portfolio_tables import (
-    orders,
     portfolio_cash_flows,
-    portfolio_exchange_orders,
     portfolio_ledger_entries,
-    portfolio_snapshots,
-    portfolio_state,
-    portfolio_sync_marks,
     portfolio_trades,
 )
-from krakked_core.model.account import CashFlowType, ExchangeOrder, LedgerEntry, Side, TradeFill
+from krakked_core.model.account import CashFlowType, LedgerEntry, TradeFill
 from krakked_core.portfolio.assets import root
-from krakked_core.portfolio.models import (
-    AssetValuation,
-    CashFlowRecord,
-    PortfolioSnapshot,
-    TradeEvent,
+from krakked_core.portfolio.models import CashFlowRecord, TradeEvent
+from krakked_core.portfolio.store.rows import (
+    CHUNK,
+    as_text,
+    aware,
+    chunks,
+    decimal_or_none,
+    insert_new,
+    insert_new_in,
 )
 
-_CHUNK = 500
 _KEYED = {
     "trades": (portfolio_trades, "trade_id"),
     "ledger": (portfolio_ledger_entries, "ledger_id"),
@@ -43,21 +37,11 @@ _KEYED = {
 }
 
 
-@dataclass(frozen=True)
-class OrderTag:
-    """How the order behind a trade was tagged."""
-
-    cl_ord_id: str | None
-    userref: int | None
-
-
-class PortfolioStore:
-    """All reads and writes of the portfolio tables."""
+class HistoryStore:
+    """Reads and writes of the history tables."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-
-    # --- history (idempotent) -----------------------------------------------------------
 
     def append_trades(
         self, fills: Sequence[TradeFill], quote_usd: dict[str, Decimal | None], at: datetime
@@ -82,7 +66,7 @@ class PortfolioStore:
             }
             for f in fills
         ]
-        return self._insert_new(portfolio_trades, "trade_id", rows)
+        return insert_new(self._engine, portfolio_trades, "trade_id", rows)
 
     def append_ledger_entries(
         self, entries: Sequence[LedgerEntry], fee_usd: dict[str, Decimal | None], at: datetime
@@ -117,14 +101,12 @@ class PortfolioStore:
             for e in entries
         ]
         with self._engine.begin() as conn:
-            ledger_ids = self._insert_new_in(conn, portfolio_ledger_entries, "ledger_id", rows)
-            flow_ids = self._insert_new_in(
-                conn, portfolio_cash_flows, "id", _cash_flow_rows(cash_flows)
-            )
+            ledger_ids = insert_new_in(conn, portfolio_ledger_entries, "ledger_id", rows)
+            flow_ids = insert_new_in(conn, portfolio_cash_flows, "id", _cash_flow_rows(cash_flows))
         return ledger_ids, flow_ids
 
     def append_cash_flows(self, records: Sequence[CashFlowRecord]) -> list[str]:
-        return self._insert_new(portfolio_cash_flows, "id", _cash_flow_rows(records))
+        return insert_new(self._engine, portfolio_cash_flows, "id", _cash_flow_rows(records))
 
     def missing_ids(self, kind: str, ids: Iterable[str]) -> set[str]:
         """Those of ``ids`` not stored yet; ``kind`` is "trades", "ledger" or "cash_flows"."""
@@ -132,56 +114,13 @@ class PortfolioStore:
         wanted = set(ids)
         column = table.c[key]
         with self._engine.connect() as conn:
-            for chunk in _chunks(list(wanted)):
+            for chunk in chunks(list(wanted)):
                 wanted.difference_update(
                     conn.execute(sa.select(column).where(column.in_(chunk))).scalars()
                 )
         return wanted
 
-    def append_exchange_orders(self, items: Sequence[ExchangeOrder]) -> list[str]:
-        rows = [
-            {
-                "txid": o.txid,
-                "pair": o.pair,
-                "side": o.side,
-                "status": o.status,
-                "userref": o.userref,
-                "cl_ord_id": o.cl_ord_id,
-                "opened_at": o.opened_at,
-                "closed_at": o.closed_at,
-            }
-            for o in items
-        ]
-        return self._insert_new(portfolio_exchange_orders, "txid", rows)
-
-    def _insert_new(self, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> list[str]:
-        with self._engine.begin() as conn:
-            return self._insert_new_in(conn, table, key, rows)
-
-    def _insert_new_in(
-        self, conn: sa.Connection, table: sa.Table, key: str, rows: list[dict[str, Any]]
-    ) -> list[str]:
-        unique = {row[key]: row for row in rows}  # a page may repeat a row
-        if not unique:
-            return []
-        existing: set[str] = set()
-        column = table.c[key]
-        for chunk in _chunks(list(unique)):
-            existing.update(conn.execute(sa.select(column).where(column.in_(chunk))).scalars())
-        new = [row for k, row in unique.items() if k not in existing]
-        for chunk_rows in _chunks(new):
-            conn.execute(self._insert_ignore(table, key), chunk_rows)
-        return [row[key] for row in new]
-
-    def _insert_ignore(self, table: sa.Table, key: str) -> Any:
-        # Another process may have stored the same row since we looked: ignore, never fail.
-        if self._engine.dialect.name == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
-        if self._engine.dialect.name == "sqlite":
-            return sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
-        return sa.insert(table)
-
-    # --- reading history ----------------------------------------------------------------
+    # --- reading -----------------------------------------------------------------------
 
     def load_trade_events(self, trade_ids: Iterable[str] | None = None) -> list[TradeEvent]:
         """Trades as the books apply them; the fee's asset comes from the trade's ledger rows.
@@ -192,7 +131,7 @@ class PortfolioStore:
         """
         t, le = portfolio_trades, portfolio_ledger_entries
         fees = (
-            sa.select(le.c.refid, le.c.asset, _text(le.c.fee), _text(le.c.fee_usd))
+            sa.select(le.c.refid, le.c.asset, as_text(le.c.fee), as_text(le.c.fee_usd))
             # The cast only tells zero from not; the fee itself is read as its exact text.
             .where(le.c.type == "trade", sa.cast(le.c.fee, sa.Numeric()) != 0)
             .subquery()
@@ -204,7 +143,7 @@ class PortfolioStore:
             t.c.base,
             t.c.quote,
             t.c.side,
-            *(_text(t.c[k]) for k in ("price", "volume", "cost", "fee", "quote_usd")),
+            *(as_text(t.c[k]) for k in ("price", "volume", "cost", "fee", "quote_usd")),
             t.c.time,
             fees.c.asset,
             fees.c.fee,
@@ -215,7 +154,7 @@ class PortfolioStore:
                 rows = conn.execute(query).all()
             else:
                 rows = []
-                for chunk in _chunks(list(trade_ids)):
+                for chunk in chunks(list(trade_ids)):
                     rows.extend(conn.execute(query.where(t.c.trade_id.in_(chunk))).all())
         roots: dict[str, str] = {}  # a handful of fee assets over many rows
         events = {}  # by trade id: a trade with two fee rows keeps one, as a lookup by id would
@@ -231,7 +170,7 @@ class PortfolioStore:
         le = portfolio_ledger_entries
         found: dict[str, str] = {}
         with self._engine.connect() as conn:
-            for chunk in _chunks(list(ledger_ids)):
+            for chunk in chunks(list(ledger_ids)):
                 query = sa.select(le.c.refid, le.c.asset, le.c.fee).where(
                     le.c.ledger_id.in_(chunk), le.c.type == "trade"
                 )
@@ -243,7 +182,7 @@ class PortfolioStore:
         t = portfolio_trades
         found: dict[str, tuple[str, str]] = {}
         with self._engine.connect() as conn:
-            for chunk in _chunks(list(trade_ids)):
+            for chunk in chunks(list(trade_ids)):
                 query = sa.select(t.c.trade_id, t.c.base, t.c.quote).where(t.c.trade_id.in_(chunk))
                 found.update({r.trade_id: (r.base, r.quote) for r in conn.execute(query)})
         return found
@@ -255,7 +194,7 @@ class PortfolioStore:
                 rows = list(conn.execute(sa.select(c)).mappings())
             else:
                 rows = []
-                for chunk in _chunks(list(ids)):
+                for chunk in chunks(list(ids)):
                     rows.extend(conn.execute(sa.select(c).where(c.c.id.in_(chunk))).mappings())
         return [_cash_flow(row) for row in rows]
 
@@ -270,7 +209,7 @@ class PortfolioStore:
         )
         flows = sa.select(c).where(c.c.asset == asset, c.c.value_usd.is_(None))
         with self._engine.connect() as conn:
-            fee_rows = [(r.ledger_id, r.fee, _aware(r.time)) for r in conn.execute(fees) if r.fee]
+            fee_rows = [(r.ledger_id, r.fee, aware(r.time)) for r in conn.execute(fees) if r.fee]
             inflows = [_cash_flow(row) for row in conn.execute(flows).mappings()]
         return fee_rows, [f for f in inflows if f.net > 0]
 
@@ -292,7 +231,7 @@ class PortfolioStore:
         c = portfolio_cash_flows
         found: set[str] = set()
         with self._engine.connect() as conn:
-            for chunk in _chunks(list(refids)):
+            for chunk in chunks(list(refids)):
                 query = sa.select(c.c.refid, c.c.id).where(c.c.refid.in_(chunk))
                 found.update(r.refid for r in conn.execute(query) if r.id not in set(exclude))
         return found
@@ -318,7 +257,7 @@ class PortfolioStore:
         t = portfolio_trades
         found: dict[str, Decimal | None] = {}
         with self._engine.connect() as conn:
-            for chunk in _chunks(list(trade_ids)):
+            for chunk in chunks(list(trade_ids)):
                 query = sa.select(t.c.trade_id, t.c.pnl_usd).where(t.c.trade_id.in_(chunk))
                 found.update({r.trade_id: r.pnl_usd for r in conn.execute(query)})
         return found
@@ -347,7 +286,7 @@ class PortfolioStore:
         mark = "?" if self._engine.dialect.paramstyle == "qmark" else "%s"
         rows = [(tid, format(value, "f")) for tid, value in pnl.items()]  # as DecimalText stores
         with self._engine.begin() as conn:
-            for chunk in _chunks(rows, _CHUNK):
+            for chunk in chunks(rows, CHUNK):
                 # Only placeholders are spliced in; every value travels as a parameter.
                 values = ", ".join([f"({mark}, {mark})"] * len(chunk))
                 conn.exec_driver_sql(
@@ -379,167 +318,19 @@ class PortfolioStore:
             records = [r for r in records if root(r.asset) == root(asset) or r.asset == asset]
         return records[:limit] if limit is not None else records
 
-    # --- order tags and the OMS's order records -----------------------------------------
-
-    def order_tags(self) -> dict[str, OrderTag]:
-        """Kraken order txid → tag, from ClosedOrders and from the OMS's own records."""
-        eo, o = portfolio_exchange_orders, orders
-        with self._engine.connect() as conn:
-            tags = {
-                r.kraken_txid: OrderTag(r.cl_ord_id, r.userref)
-                for r in conn.execute(sa.select(o.c.kraken_txid, o.c.cl_ord_id, o.c.userref))
-                if r.kraken_txid
-            }
-            for r in conn.execute(sa.select(eo.c.txid, eo.c.cl_ord_id, eo.c.userref)):
-                if r.cl_ord_id or r.userref is not None or r.txid not in tags:
-                    tags[r.txid] = OrderTag(r.cl_ord_id, r.userref)
-        return tags
-
-    def strategies_by_cl_ord_id(self) -> dict[str, str]:
-        with self._engine.connect() as conn:
-            query = sa.select(orders.c.cl_ord_id, orders.c.strategy_id)
-            return {r.cl_ord_id: r.strategy_id for r in conn.execute(query) if r.cl_ord_id}
-
-    def record_order(
-        self,
-        *,
-        local_id: str,
-        strategy_id: str,
-        pair: str,
-        side: Side,
-        order_type: str,
-        volume: Decimal,
-        status: str,
-        created_at: datetime,
-        cl_ord_id: str | None = None,
-        userref: int | None = None,
-        kraken_txid: str | None = None,
-        price: Decimal | None = None,
-    ) -> None:
-        """Insert one local order record (the OMS's table; used here by tests and tools)."""
-        with self._engine.begin() as conn:
-            conn.execute(
-                orders.insert().values(
-                    id=local_id,
-                    cl_ord_id=cl_ord_id,
-                    userref=userref,
-                    strategy_id=strategy_id,
-                    kraken_txid=kraken_txid,
-                    pair=pair,
-                    side=side,
-                    order_type=order_type,
-                    volume=volume,
-                    price=price,
-                    status=status,
-                    created_at=created_at,
-                    updated_at=created_at,
-                )
-            )
-
-    # --- marks and state ----------------------------------------------------------------
-
-    def get_mark(self, stream: str) -> datetime | None:
-        m = portfolio_sync_marks
-        with self._engine.connect() as conn:
-            value = conn.execute(sa.select(m.c.high_water).where(m.c.stream == stream)).scalar()
-        return _utc(value)
-
-    def set_mark(self, stream: str, high_water: datetime, at: datetime) -> None:
-        m = portfolio_sync_marks
-        with self._engine.begin() as conn:
-            conn.execute(m.delete().where(m.c.stream == stream))
-            conn.execute(m.insert().values(stream=stream, high_water=high_water, updated_at=at))
-
-    def get_state(self, key: str) -> dict[str, Any] | None:
-        s = portfolio_state
-        with self._engine.connect() as conn:
-            value = conn.execute(sa.select(s.c.value).where(s.c.key == key)).scalar()
-        return json.loads(value) if value is not None else None
-
-    def put_state(self, key: str, value: dict[str, Any], at: datetime) -> None:
-        s = portfolio_state
-        with self._engine.begin() as conn:
-            conn.execute(s.delete().where(s.c.key == key))
-            conn.execute(s.insert().values(key=key, value=json.dumps(value), updated_at=at))
-
-    def save_state(self, state: dict[str, Any], at: datetime) -> None:
-        """The books' checkpoint (contract §7 ``save_state``)."""
-        self.put_state("ledger", state, at)
-
-    def load_state(self) -> dict[str, Any] | None:
-        return self.get_state("ledger")
-
-    # --- snapshots ----------------------------------------------------------------------
-
-    def save_snapshot(self, snapshot: PortfolioSnapshot) -> int:
-        detail = {
-            "asset_valuations": [_valuation_json(v) for v in snapshot.asset_valuations],
-            "realized_by_pair": {k: str(v) for k, v in snapshot.realized_pnl_base_by_pair.items()},
-            "unrealized_by_pair": {
-                k: str(v) for k, v in snapshot.unrealized_pnl_base_by_pair.items()
-            },
-        }
-        with self._engine.begin() as conn:
-            result = conn.execute(
-                portfolio_snapshots.insert().values(
-                    taken_at=snapshot.timestamp,
-                    equity_usd=snapshot.equity_base,
-                    cash_usd=snapshot.cash_base,
-                    realized_pnl_usd=snapshot.realized_pnl_base_total,
-                    unrealized_pnl_usd=snapshot.unrealized_pnl_base_total,
-                    drift_flag=snapshot.drift_flag,
-                    complete=snapshot.complete,
-                    detail=json.dumps(detail),
-                )
-            )
-            key = result.inserted_primary_key
-            return int(key[0]) if key else 0
-
-    def get_snapshots(
-        self, since: datetime | None = None, limit: int | None = None, include_partial: bool = False
-    ) -> list[PortfolioSnapshot]:
-        """Newest first; complete snapshots only unless ``include_partial``."""
-        s = portfolio_snapshots
-        query = sa.select(s).order_by(s.c.taken_at.desc(), s.c.id.desc())
-        if not include_partial:
-            query = query.where(s.c.complete.is_(True))
-        if since:
-            query = query.where(s.c.taken_at >= since)
-        if limit is not None:
-            query = query.limit(limit)
-        with self._engine.connect() as conn:
-            return [_snapshot(row) for row in conn.execute(query).mappings()]
-
-    def prune_snapshots(self, older_than: datetime) -> int:
-        s = portfolio_snapshots
-        with self._engine.begin() as conn:
-            return conn.execute(s.delete().where(s.c.taken_at < older_than)).rowcount or 0
-
 
 # --- row mapping -----------------------------------------------------------------------------
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    result = _utc(value)
-    assert result is not None
-    return result
 
 
 def _trade_event(row: Any, fee_root: str | None) -> TradeEvent:
     """A row of ``load_trade_events``' query; ``fee_root`` the root of its fee row's asset."""
     trade_id, order_txid, pair, base, quote, side, *money, time, _asset, fee, fee_usd = row
     price, volume, cost = Decimal(money[0]), Decimal(money[1]), Decimal(money[2])
-    quote_usd = _decimal(money[4])
+    quote_usd = decimal_or_none(money[4])
     if fee_root is None:
         fee_asset, amount, fee_value = quote, Decimal(money[3]), None
     else:
-        fee_asset, amount, fee_value = fee_root, Decimal(fee), _decimal(fee_usd)
+        fee_asset, amount, fee_value = fee_root, Decimal(fee), decimal_or_none(fee_usd)
     if fee_asset == quote and quote_usd is not None:
         fee_value = amount * quote_usd
     elif fee_asset == base and quote_usd is not None:
@@ -556,27 +347,17 @@ def _trade_event(row: Any, fee_root: str | None) -> TradeEvent:
         cost,
         fee_asset,
         amount,
-        _aware(time),
+        aware(time),
         quote_usd,
         fee_value,
     )
-
-
-def _text(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    """A money column read as its stored text: a replay reads hundreds of thousands of them,
-    and ``Decimal(text)`` directly is several times cheaper than the column type's conversion."""
-    return sa.type_coerce(column, sa.String()).label(column.key or "value")
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
 
 
 def _cash_flow(row: Any) -> CashFlowRecord:
     kind: CashFlowType = row["type"]
     return CashFlowRecord(
         id=row["id"],
-        time=_aware(row["time"]),
+        time=aware(row["time"]),
         asset=row["asset"],
         amount=row["amount"],
         fee=row["fee"],
@@ -584,45 +365,6 @@ def _cash_flow(row: Any) -> CashFlowRecord:
         note=row["note"],
         value_usd=row["value_usd"],
         refid=row["refid"],
-    )
-
-
-def _valuation_json(v: AssetValuation) -> dict[str, Any]:
-    return {
-        "asset": v.asset,
-        "amount": str(v.amount),
-        "value_base": None if v.value_base is None else str(v.value_base),
-        "source_pair": v.source_pair,
-        "variants": {k: str(x) for k, x in v.variants.items()},
-        "unvalued_reason": v.unvalued_reason,
-    }
-
-
-def _snapshot(row: Any) -> PortfolioSnapshot:
-    detail = json.loads(row["detail"])
-    return PortfolioSnapshot(
-        id=row["id"],
-        timestamp=_aware(row["taken_at"]),
-        equity_base=row["equity_usd"],
-        cash_base=row["cash_usd"],
-        realized_pnl_base_total=row["realized_pnl_usd"],
-        unrealized_pnl_base_total=row["unrealized_pnl_usd"],
-        drift_flag=bool(row["drift_flag"]),
-        asset_valuations=tuple(
-            AssetValuation(
-                asset=v["asset"],
-                amount=Decimal(v["amount"]),
-                value_base=None if v["value_base"] is None else Decimal(v["value_base"]),
-                source_pair=v["source_pair"],
-                variants={k: Decimal(x) for k, x in v["variants"].items()},
-                unvalued_reason=v.get("unvalued_reason"),  # absent before 0005
-            )
-            for v in detail["asset_valuations"]
-        ),
-        realized_pnl_base_by_pair={k: Decimal(v) for k, v in detail["realized_by_pair"].items()},
-        unrealized_pnl_base_by_pair={
-            k: Decimal(v) for k, v in detail["unrealized_by_pair"].items()
-        },
     )
 
 
@@ -642,8 +384,3 @@ def _cash_flow_rows(records: Sequence[CashFlowRecord]) -> list[dict[str, Any]]:
         for r in records
     ]
     return rows
-
-
-def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
