@@ -28,6 +28,7 @@ from krakked_core.portfolio.store.rows import (
     decimal_or_none,
     insert_new,
     insert_new_in,
+    time_read_as_text,
 )
 
 _KEYED = {
@@ -143,8 +144,7 @@ class HistoryStore:
             t.c.base,
             t.c.quote,
             t.c.side,
-            *(as_text(t.c[k]) for k in ("price", "volume", "cost", "fee", "quote_usd")),
-            t.c.time,
+            *(as_text(t.c[k]) for k in ("price", "volume", "cost", "fee", "quote_usd", "time")),
             fees.c.asset,
             fees.c.fee,
             fees.c.fee_usd,
@@ -347,7 +347,7 @@ def _trade_event(row: Any, fee_root: str | None) -> TradeEvent:
         cost,
         fee_asset,
         amount,
-        aware(time),
+        time_read_as_text(time),
         quote_usd,
         fee_value,
     )
