@@ -5,28 +5,19 @@ jobs are launched through it too (the daemon runs them as it runs scheduled ones
 need not wait for their cron ticks.
 """
 
-import os
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from krakked_core.market_data.tail import tail_partition_day
 from krakked_core.paths import AppPaths
-from tests.e2e.test_up import free_port, start_up, wait_for
+from tests.e2e.dagster_graphql import RUN_SECONDS, Dagster
 
 pytestmark = pytest.mark.e2e
-
-STARTUP_SECONDS = 240  # first start: sandbox, history import, two Dagster runs, Dagster
-RUN_SECONDS = 180
-LOCATION = "krakked"  # the code location name `up` gives in its workspace.yaml
 
 CHECKS = """
 query {
@@ -42,79 +33,6 @@ query {
   }
 }
 """
-LAUNCH = """
-mutation($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}
-"""
-RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
-
-
-class Dagster:
-    def __init__(self, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-
-    def answers(self) -> bool:
-        try:
-            return requests.get(f"{self.url}/server_info", timeout=2).ok
-        except requests.RequestException:
-            return False
-
-    def query(self, text: str, **variables: Any) -> dict[str, Any]:
-        body = {"query": text, "variables": variables}
-        answer = requests.post(f"{self.url}/graphql", json=body, timeout=30).json()
-        assert "errors" not in answer, answer["errors"]
-        data: dict[str, Any] = answer["data"]
-        return data
-
-    def launch(self, job: str, partition: str | None = None) -> str:
-        tags = [{"key": "dagster/partition", "value": partition}] if partition else []
-        params = {
-            "selector": {
-                "repositoryLocationName": LOCATION,
-                "repositoryName": "__repository__",
-                "jobName": job,
-            },
-            "executionMetadata": {"tags": tags},
-        }
-        launched = self.query(LAUNCH, params=params)["launchRun"]
-        assert launched["__typename"] == "LaunchRunSuccess", launched
-        run_id: str = launched["run"]["runId"]
-        return run_id
-
-    def wait_for(self, run_ids: list[str]) -> dict[str, str]:
-        deadline = time.monotonic() + RUN_SECONDS
-        while True:
-            statuses = {
-                run_id: self.query(RUN_STATUS, id=run_id)["runOrError"]["status"]
-                for run_id in run_ids
-            }
-            done = all(s in {"SUCCESS", "FAILURE", "CANCELED"} for s in statuses.values())
-            if done or time.monotonic() > deadline:
-                return statuses
-            time.sleep(2)
-
-
-@pytest.fixture
-def krakked_up(app_paths: AppPaths, tmp_path: Path) -> Iterator[Dagster]:
-    port = free_port()
-    terminal = tmp_path / "terminal.txt"
-    up = start_up(port, terminal)
-    try:
-        wait_for(lambda: "Krakked is up" in terminal.read_text(), STARTUP_SECONDS, "ready", up)
-        yield Dagster(port)
-    finally:
-        if up.poll() is None:
-            up.send_signal(signal.SIGTERM)
-            try:
-                up.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(up.pid, signal.SIGKILL)
-                up.wait()
 
 
 def _nodes(dagster: Dagster) -> dict[str, dict[str, Any]]:
