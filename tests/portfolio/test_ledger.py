@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from krakked_core.portfolio.ledger import Ledger
+from krakked_core.portfolio.ledger import Ledger, event_key
 from tests.portfolio.fakes import cash_flow, d, trade_event
 
 
@@ -222,3 +222,21 @@ def test_buy_paid_in_appreciated_crypto_then_gain_credited_to_quote_fee_to_bough
     assert ledger.realized_by_asset["ETH"] == d(-30)  # the position pays its fee
     assert sum(ledger.realized_by_asset.values()) == ledger.realized_total
     assert ledger.fees_usd_by_asset["ETH"] == d(60)
+
+
+def test_replay_when_same_events_then_same_books_and_pnl_as_applied_one_by_one() -> None:
+    events = [
+        cash_flow("USD", "10000", 0),
+        trade_event("sell", "1", "250", 4, fee="0.5"),  # out of order on purpose
+        trade_event("buy", "3", "200", 2, fee="1"),
+        trade_event("buy", "1", "100", 1),
+        trade_event("sell", "1", "90", 3, fee="0.001", fee_asset="XBT", fee_usd="0.09"),
+    ]
+    one_by_one = Ledger()
+    records = [one_by_one.apply(e) for e in sorted(events, key=event_key)]
+    replayed = Ledger()
+
+    pnl = replayed.replay(events)
+
+    assert pnl == {r.trade_id: r.pnl_quote for r in records if r is not None}
+    assert replayed.to_state() == one_by_one.to_state()

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
+from krakked_core.model.account import AccountBalances
+from krakked_core.portfolio.reconcile import reconcile
 from krakked_core.portfolio.store import PortfolioStore
 from tests.portfolio.fakes import FakeAccount, at, d
 
@@ -42,3 +44,38 @@ def test_marks_and_state_when_written_then_read_back(engine: Engine) -> None:
 
     assert store.get_mark("trades") == at(7)
     assert store.load_state() == {"x": "1.000000000000000000001"}
+
+
+def test_trade_pnl_when_saved_for_more_than_one_chunk_then_every_digit_read_back(
+    engine: Engine,
+) -> None:
+    account = FakeAccount()
+    fills = [account.trade("buy", "1", "100", at(1)) for _ in range(501)]  # a chunk is 500
+    store = PortfolioStore(engine).history
+    store.append_trades(fills, {}, at(2))
+    pnl = {f.trade_id: d(f"-0.00000000000000000{n}") - n for n, f in enumerate(fills)}
+
+    store.save_trade_pnl(pnl)
+
+    assert store.trade_pnl(list(pnl)) == pnl
+
+
+def test_balances_and_reconciliation_when_saved_then_read_back_exactly(engine: Engine) -> None:
+    store = PortfolioStore(engine).state
+    assert store.balances() is None and store.reconciliation() is None
+    result = reconcile(
+        {"XBT": d("1.000000000000000000001")},
+        {"XBT": d(1)},
+        price_of=lambda asset: d(30000),
+        tolerance=d("0.01"),
+        unexplained_sells={"ETH": d("0.5")},
+        at=at(9),
+    )
+
+    store.save_balances(AccountBalances({"XBT.F": d("0.123456789012345678")}), at(8))
+    store.save_reconciliation(result, at(9))
+
+    balances = store.balances()
+    assert balances is not None and balances.as_of == at(8)
+    assert balances.amounts == {"XBT.F": d("0.123456789012345678")}
+    assert store.reconciliation() == result
