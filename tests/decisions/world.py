@@ -26,7 +26,7 @@ from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
 from krakked_core.strategy.decision_store import DecisionStore
 from krakked_core.strategy.engine import StrategyRiskEngine
-from tests.portfolio.fakes import FakeAccount, FixedPrices
+from tests.fakes.account import FakeAccount, FixedPrices
 
 # A 1h candle close; bars below open hourly and the last one closes exactly here.
 CLOSE = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
 from krakked_core.portfolio.valuation import Prices
 from krakked_core.portfolio.views import summary_json
-from tests.portfolio.fakes import FakeAccount, FixedPrices, at, d
+from tests.fakes.account import FakeAccount, FixedPrices, at, d
 
 
 class StalePrices(FixedPrices):

@@ -13,7 +13,15 @@ from krakked_core.errors import PriceNotFinalError
 from krakked_core.portfolio.history import KrakenHistoricalPrices, interval_for
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
-from tests.portfolio.fakes import FakeAccount, FixedPrices, OhlcServer, PriceHistory, at, d
+from tests.fakes.account import (
+    FakeAccount,
+    FixedPrices,
+    LatestPriceAt,
+    OhlcServer,
+    PriceHistory,
+    at,
+    d,
+)
 
 
 def test_interval_when_event_older_then_finest_window_that_still_reaches_it() -> None:
@@ -71,22 +79,10 @@ def _service(engine: Engine, account: FakeAccount, clock: ManualClock) -> Portfo
         config=PortfolioConfig(),
         store=PortfolioStore(engine),
         account=account,
-        prices=_LatestAt(history, clock),
+        prices=LatestPriceAt(history, clock),
         clock=clock,
         history=history,
     )
-
-
-class _LatestAt:
-    """The latest price as of the clock (what a live market data service would say then)."""
-
-    def __init__(self, history: PriceHistory, clock: ManualClock) -> None:
-        self.history, self.clock = history, clock
-
-    def get_latest_price(self, pair: str) -> Decimal:
-        price = self.history.price_at(pair, self.clock.now())
-        assert price is not None
-        return price
 
 
 def test_non_usd_quote_when_synced_after_price_doubled_then_same_pnl_and_basis(

@@ -17,7 +17,7 @@ from krakked_core.portfolio.history import KrakenHistoricalPrices
 from krakked_core.portfolio.kraken_account import KrakenAccountSource
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
-from tests.portfolio.fakes import FakeAccount, FixedPrices, OhlcServer, at, d
+from tests.fakes.account import FakeAccount, FixedPrices, OhlcServer, at, d
 
 
 def _sqlite(tmp_path: Path) -> sa.Engine:

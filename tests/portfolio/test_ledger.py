@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from krakked_core.portfolio.ledger import Ledger, event_key
-from tests.portfolio.fakes import cash_flow, d, trade_event
+from tests.fakes.account import cash_flow, d, trade_event
 
 
 def _books(*events) -> tuple[Ledger, list]:

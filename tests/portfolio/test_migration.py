@@ -14,7 +14,7 @@ from krakked_core.db.metadata import metadata
 from krakked_core.db.migrate import alembic_config
 from krakked_core.portfolio.models import AssetValuation, PortfolioSnapshot
 from krakked_core.portfolio.store import PortfolioStore
-from tests.portfolio.fakes import T0
+from tests.fakes.account import T0
 
 PORTFOLIO_TABLES = {
     "portfolio_trades",

@@ -17,7 +17,7 @@ from krakked_core.portfolio.ledger import Ledger, event_key
 from krakked_core.portfolio.models import CashFlowRecord, TradeEvent
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
-from tests.portfolio.fakes import FakeAccount, PriceHistory, at, cash_flow, trade_event
+from tests.fakes.account import FakeAccount, LatestPriceAt, PriceHistory, at, cash_flow, trade_event
 
 ASSETS = ("XBT", "ETH")
 CRYPTO = ("XBT", "ETH", "KFEE")  # KFEE: a fee-credit token, the "third asset" of fees
@@ -171,18 +171,6 @@ def test_realized_pnl_when_history_split_into_chunks_then_same(ops, cuts) -> Non
     assert state == whole.to_state()
 
 
-class _LatestAt:
-    """Market data as of the service's clock: it moves between the two syncs."""
-
-    def __init__(self, history: PriceHistory, clock: ManualClock) -> None:
-        self.history, self.clock = history, clock
-
-    def get_latest_price(self, pair: str) -> Decimal:
-        price = self.history.price_at(pair, self.clock.now())
-        assert price is not None
-        return price
-
-
 def _replay_on(account: FakeAccount, events: list) -> None:
     """Make the events happen on the (fake) exchange, ledger rows and all."""
     for e in events:
@@ -232,7 +220,7 @@ def test_service_when_split_into_two_syncs_with_prices_moving_then_realized_same
                 config=PortfolioConfig(),
                 store=PortfolioStore(engine),
                 account=account,
-                prices=_LatestAt(history, clock),
+                prices=LatestPriceAt(history, clock),
                 clock=clock,
                 history=history,
             )

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from krakked_core.portfolio.reconcile import reconcile
-from tests.portfolio.fakes import at, d
+from tests.fakes.account import at, d
 
 PRICES = {"USD": d(1), "XBT": d(30000), "ETH": d(2000)}
 

@@ -15,7 +15,7 @@ from krakked_core.portfolio.persisted import reconciliation_to_state
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
 from krakked_core.portfolio.views import summary_json
-from tests.portfolio.fakes import T0, FakeAccount, FixedPrices, at, d
+from tests.fakes.account import T0, FakeAccount, FixedPrices, at, d
 
 PRICES = {"XBTUSD": "30000", "ETHUSD": "2000"}
 

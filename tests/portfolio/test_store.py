@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from krakked_core.model.account import AccountBalances
 from krakked_core.portfolio.reconcile import reconcile
 from krakked_core.portfolio.store import PortfolioStore
-from tests.portfolio.fakes import FakeAccount, at, d
+from tests.fakes.account import FakeAccount, at, d
 
 
 def test_same_trades_appended_twice_then_stored_once(engine: Engine) -> None:

@@ -8,7 +8,7 @@ from krakked_core.model.precision import decimal_text
 from krakked_core.portfolio.ledger import AssetBook
 from krakked_core.portfolio.pnl import position
 from krakked_core.portfolio.views import money, position_json
-from tests.portfolio.fakes import d
+from tests.fakes.account import d
 
 
 @pytest.mark.parametrize(

@@ -271,3 +271,15 @@ class OhlcServer:
             close = self._price(pair, min(start + width - 1, now))
             rows.append([start, close, close, close, close, close, "1.0", 1])
         return {pair: rows, "last": running - width}
+
+
+class LatestPriceAt:
+    """The latest price as of the clock (what a live market data service would say then)."""
+
+    def __init__(self, history: PriceHistory, clock: ManualClock) -> None:
+        self.history, self.clock = history, clock
+
+    def get_latest_price(self, pair: str) -> Decimal:
+        price = self.history.price_at(pair, self.clock.now())
+        assert price is not None
+        return price
