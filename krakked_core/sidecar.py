@@ -14,6 +14,10 @@ universe refresh reaches the live feed without a restart.
 The dead-man switch (Kraken's ``CancelAllOrdersAfter``) is refreshed here once the OMS supplies
 a ``DeadManSwitch``; until then there is none, and the sidecar says so at start-up.
 
+The helper loops (universe reload, dead-man switch) run under a ``LoopGuard``: a failed round is
+retried next round, but an auth or nonce error stops that loop, logged once and named in the
+status (``stopped_loops``).
+
 Two clocks: ``clock`` is this host's (the feed, the cache, bar closing), and the ``store`` judges
 ages on the clock every reader shares (``db.server_clock.shared_clock``); each batch carries its
 drain time (``as_of``) so the store keeps the tickers' ages across.
@@ -38,6 +42,7 @@ from krakked_core.connection import NO_RETRY, KrakenRestClient, build_rest_clien
 from krakked_core.connection.parsers.market import parse_asset_pairs
 from krakked_core.connection.ws_session import KrakenWsSession
 from krakked_core.errors import UnknownPairError
+from krakked_core.loop_guard import LoopGuard
 from krakked_core.market_data.live_cache import LiveBatch, LiveCache
 from krakked_core.market_data.live_fallback import RestFallback, RestMarketData, in_daemon_thread
 from krakked_core.market_data.live_feed import LiveFeed
@@ -107,6 +112,7 @@ class Sidecar:
         self._requested = tuple(sorted(meta.canonical for meta in pairs))
         self.batches_published = 0
         self.publish_errors = 0
+        self._loops = LoopGuard()  # the helper loops (reload, dead-man switch) under the tree
 
     @property
     def pairs(self) -> tuple[str, ...]:
@@ -123,6 +129,7 @@ class Sidecar:
             fresh_pairs=tuple(p for p in self._pairs if p in fresh),
             stale_pairs=tuple(p for p in self._pairs if p not in fresh),
             subscription_errors=self.client.subscription_errors(),
+            stopped_loops=self._loops.stopped_loops,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -133,7 +140,8 @@ class Sidecar:
         client_task = asyncio.create_task(self.client.run(stop))
         tasks = [asyncio.create_task(self._publish_loop(stop))]
         if self._dead_man_switch is not None:
-            tasks.append(asyncio.create_task(self._dead_man_switch_loop(stop)))
+            switch = self._dead_man_switch
+            tasks.append(asyncio.create_task(self._dead_man_switch_loop(stop, switch)))
         if self._reload_pairs is not None:
             tasks.append(asyncio.create_task(self._reload_loop(stop, self._reload_pairs)))
         try:
@@ -226,29 +234,21 @@ class Sidecar:
     async def _reload_loop(
         self, stop: asyncio.Event, reload: Callable[[], Sequence[PairMetadata]]
     ) -> None:
-        interval = self._config.market_data.ws.universe_reload_seconds
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
-            if stop.is_set():
-                break
-            try:
-                await self.reload_pairs_once(reload)
-            except Exception:  # a supervisor loop must survive whatever one reload does
-                logger.exception("reloading the universe failed, keeping the pairs")
+        async def reload_once() -> None:
+            await self.reload_pairs_once(reload)
 
-    async def _dead_man_switch_loop(self, stop: asyncio.Event) -> None:
+        interval = self._config.market_data.ws.universe_reload_seconds
+        await self._loops.every("universe reload", interval, stop, reload_once, wait_first=True)
+
+    async def _dead_man_switch_loop(self, stop: asyncio.Event, switch: DeadManSwitch) -> None:
         """Refresh the dead-man switch on its interval (only when one was supplied)."""
-        switch = self._dead_man_switch
-        if switch is None:
-            return
-        while not stop.is_set():
-            try:  # in a daemon thread: a refresh stuck in a request must not hold the exit
-                await in_daemon_thread(switch.refresh)
-            except Exception:  # a failed refresh is retried next interval; the loop must live
-                logger.exception("refreshing the dead-man switch failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), switch.refresh_interval_seconds)
+
+        async def refresh() -> None:
+            # In a daemon thread: a refresh stuck in a request must not hold the exit.
+            await in_daemon_thread(switch.refresh)
+
+        interval = switch.refresh_interval_seconds
+        await self._loops.every("dead-man switch", interval, stop, refresh, wait_first=False)
 
 
 def run_sidecar(sidecar: Sidecar, stop: threading.Event | None = None) -> None:

@@ -63,7 +63,8 @@ def data_status_cmd(
             rt.config.market_data.ws.stale_tolerance_seconds,
         )
         status = store.data_status()
-    data = status.model_dump(mode="json")
+    # ``stopped_loops`` appears only when a sidecar loop stopped: the usual report keeps its keys.
+    data = status.model_dump(mode="json", exclude_defaults=True)
     if as_json:
         print_json(data)
         return

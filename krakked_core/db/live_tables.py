@@ -1,4 +1,5 @@
-"""Tables of the live market data the sidecar publishes (migration ``0003_live_data``).
+"""Tables of the live market data the sidecar publishes (migrations ``0003_live_data``, and
+``0008_stopped_loops`` for ``data_status_loops``).
 
 Ticker prices are exact (``DecimalText``); candle values are floats like ``Bar`` itself. Times
 are aware UTC datetimes; bar times are epoch seconds of the bar's open, as everywhere else.
@@ -63,4 +64,12 @@ data_status = Table(
     Column("stale_pairs", Text, nullable=False),
     Column("subscription_errors", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The sidecar loops an auth or nonce error stopped, one row each, published with the status.
+data_status_loops = Table(
+    "data_status_loops",
+    metadata,
+    Column("loop", String(64), primary_key=True),
+    Column("error", Text, nullable=False),
 )

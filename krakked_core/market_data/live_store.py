@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from krakked_core.clock import Clock
-from krakked_core.db.live_tables import data_status, live_bars, live_ticker
+from krakked_core.db.live_tables import data_status, data_status_loops, live_bars, live_ticker
 from krakked_core.errors import DatabaseError, DataStaleError, DataUnavailableError
 from krakked_core.model.market import Bar, DataStatus, TickerSnapshot, Timeframe
 
@@ -83,6 +83,7 @@ class LiveStore:
                 _upsert(conn, live_bars, rows, ("pair", "timeframe", "time"))
             if status is not None:
                 _upsert(conn, data_status, [_status_row(status, now, shift)], ("id",))
+                _replace_stopped_loops(conn, status.stopped_loops)
 
     def prune_closed_bars(self, before_ts: int) -> int:
         """Delete closed bars opening before ``before_ts`` (history lives in the OHLC store)."""
@@ -151,6 +152,8 @@ class LiveStore:
         with self._engine.connect() as conn:
             ages = {row.pair: _utc(row.updated_at) for row in conn.execute(select(live_ticker))}
             row = conn.execute(select(data_status).where(data_status.c.id == STATUS_ROW_ID)).first()
+            loops = conn.execute(select(data_status_loops).order_by(data_status_loops.c.loop))
+            stopped = tuple(f"{loop.loop}: {loop.error}" for loop in loops)
         pairs = set(ages)
         if row is not None:
             pairs = set(json.loads(row.fresh_pairs)) | set(json.loads(row.stale_pairs))
@@ -177,6 +180,7 @@ class LiveStore:
             fresh_pairs=tuple(fresh),
             stale_pairs=tuple(stale),
             subscription_errors=tuple(json.loads(row.subscription_errors)),
+            stopped_loops=stopped,
         )
 
     def _check_fresh(self, updated_at: datetime, what: str) -> None:
@@ -260,6 +264,14 @@ def _status_row(status: DataStatus, now: datetime, shift: timedelta) -> dict[str
         "subscription_errors": json.dumps(list(status.subscription_errors)),
         "updated_at": now,
     }
+
+
+def _replace_stopped_loops(conn: Connection, stopped: Sequence[str]) -> None:
+    """The stopped loops are the status's (``"loop: error"``), no more, no fewer."""
+    conn.execute(delete(data_status_loops))
+    if stopped:
+        rows = [dict(zip(("loop", "error"), text.split(": ", 1), strict=True)) for text in stopped]
+        conn.execute(data_status_loops.insert(), rows)
 
 
 def _upsert(

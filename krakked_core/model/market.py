@@ -77,3 +77,5 @@ class DataStatus(BaseModel):
     fresh_pairs: tuple[str, ...]
     stale_pairs: tuple[str, ...]
     subscription_errors: tuple[str, ...]
+    # The sidecar's loops stopped by an error retrying must not meet (auth, nonce): "loop: why".
+    stopped_loops: tuple[str, ...] = ()

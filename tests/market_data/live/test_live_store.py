@@ -301,3 +301,16 @@ def test_hosts_an_hour_apart_agree_on_ages_through_the_postgresql_servers_clock(
     writer.publish(tickers=batch.tickers, as_of=batch.as_of)
     with pytest.raises(DataStaleError, match="old"):
         reader.latest_ticker("ETHUSD")
+
+
+def test_data_status_when_loops_stopped_then_named_until_a_status_without_them(
+    store: LiveStore,
+) -> None:
+    stopped = ("dead-man switch: AuthError: EAPI:Invalid key", "universe reload: Boom: x: y")
+    store.publish(status=_status(("XBTUSD",)).model_copy(update={"stopped_loops": stopped}))
+
+    assert store.data_status().stopped_loops == stopped
+
+    store.publish(status=_status(("XBTUSD",)))  # a restarted sidecar: nothing stopped
+
+    assert store.data_status().stopped_loops == ()
