@@ -30,8 +30,7 @@ from krakked_core.strategy.sources import CycleCandles
 from krakked_pipeline.definitions import defs
 from krakked_pipeline.jobs import strategy_cycle_job
 from krakked_pipeline.resources import ClockResource, KrakkedSettings, build_resources
-from tests.market_data.live.conftest import FAST_WS
-from tests.market_data.live.test_sidecar import sidecar_thread
+from tests.fakes.sidecar import FAST_WS, sidecar_thread
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,8 @@ from krakked_core.market_data.ohlc_store import OhlcStore
 from krakked_core.paths import AppPaths
 from krakked_core.sim import SandboxExchange, SimSettings
 from krakked_core.sim.archive import export_archive
-from tests.market_data.history.conftest import MARCH_1, write_config
+from tests.fakes.config import write_config
+from tests.market_data.history.conftest import MARCH_1
 
 HOUR = 3600
 

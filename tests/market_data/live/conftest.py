@@ -2,10 +2,8 @@
 
 import asyncio
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -20,19 +18,7 @@ from krakked_core.market_data.live_feed import LiveFeed
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.paths import AppPaths
 from krakked_core.sim import FaultProfile, SandboxExchange, SimSettings
-
-# Seconds, kept short so every scenario runs in a few seconds.
-FAST_WS = {
-    "stale_tolerance_seconds": 3.0,
-    "heartbeat_timeout_seconds": 3.0,
-    "reconnect_initial_seconds": 0.05,
-    "reconnect_max_seconds": 0.3,
-    "silent_channel_seconds": 1.5,
-    "rest_fallback_poll_seconds": 0.3,
-    "rest_probe_seconds": 1.0,
-    "publish_interval_seconds": 0.2,
-    "subscribe_batch_size": 2,
-}
+from tests.fakes.sidecar import FAST_WS
 
 
 def kraken_live_feed(
@@ -115,23 +101,3 @@ async def async_wait_until(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what or condition}")
         await asyncio.sleep(0.05)
-
-
-# The sandbox server's thread pool: its workers belong to the (module-wide) sandbox, which ends
-# them when it stops.
-_SERVER_POOL_THREAD = "AnyIO worker thread"
-
-
-@contextmanager
-def no_thread_left(timeout: float = 15.0) -> Iterator[None]:
-    """On leaving, wait for the threads started inside to end; fail naming any still running.
-
-    A thread still running when pytest closes its capture logs "--- Logging error ---".
-    """
-    before = set(threading.enumerate())
-    yield
-    deadline = time.monotonic() + timeout
-    while left := [t for t in set(threading.enumerate()) - before if t.name != _SERVER_POOL_THREAD]:
-        if time.monotonic() > deadline:
-            pytest.fail(f"threads still running {timeout} s after the test: {left}")
-        time.sleep(0.05)

@@ -7,8 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -31,9 +29,10 @@ from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.universe import UniverseBuild, UniverseRepository
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.paths import AppPaths
-from krakked_core.sidecar import Sidecar, fallback_rest_client, run_sidecar, stored_universe
+from krakked_core.sidecar import Sidecar, fallback_rest_client, stored_universe
 from krakked_core.sim import FaultProfile
-from tests.market_data.live.conftest import FAST_WS, no_thread_left, wait_until
+from tests.fakes.sidecar import FAST_WS, sidecar_thread
+from tests.market_data.live.conftest import wait_until
 
 PAIRS = ("XBTUSD", "XDGUSD")
 TOLERANCE = FAST_WS["stale_tolerance_seconds"]
@@ -41,22 +40,6 @@ TOLERANCE = FAST_WS["stale_tolerance_seconds"]
 
 def _faults(**kwargs: Any) -> FaultProfile:
     return FaultProfile(**kwargs)
-
-
-@contextmanager
-def sidecar_thread(sidecar: Sidecar, *, stop_within: float = 10) -> Iterator[threading.Thread]:
-    """Run the sidecar in a thread; on leaving, stop it and require it to end in time, then wait
-    for the REST calls it abandoned in flight (daemon threads) to end too."""
-    with no_thread_left():
-        stop = threading.Event()
-        thread = threading.Thread(target=run_sidecar, args=(sidecar, stop))
-        thread.start()
-        try:
-            yield thread
-        finally:
-            stop.set()
-            thread.join(stop_within)
-        assert not thread.is_alive(), f"the sidecar did not stop within {stop_within} s"
 
 
 def test_sidecar_with_ws_drops_keeps_data_fresh_and_never_serves_stale_as_fresh(

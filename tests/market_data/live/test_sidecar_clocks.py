@@ -18,8 +18,8 @@ from krakked_core.market_data.live_store import LiveStore
 from krakked_core.model.market import TickerSnapshot
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.sidecar import Sidecar
-from tests.market_data.live.conftest import FAST_WS, wait_until
-from tests.market_data.live.test_sidecar import sidecar_thread
+from tests.fakes.sidecar import FAST_WS, sidecar_thread
+from tests.market_data.live.conftest import wait_until
 
 TOLERANCE = FAST_WS["stale_tolerance_seconds"]
 

@@ -22,7 +22,8 @@ from krakked_core.errors import (
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.sidecar import Sidecar
-from tests.market_data.live.conftest import FAST_WS, async_wait_until
+from tests.fakes.sidecar import FAST_WS
+from tests.market_data.live.conftest import async_wait_until
 
 STOPPING = [
     AuthError("EAPI:Invalid key"),

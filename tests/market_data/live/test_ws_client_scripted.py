@@ -17,7 +17,8 @@ from krakked_core.market_data.live_feed import LiveFeed
 from krakked_core.model.live import Quote
 from krakked_core.model.market import Bar
 from krakked_core.model.pairs import PairMetadata
-from tests.market_data.live.conftest import FAST_WS, async_wait_until, kraken_live_feed
+from tests.fakes.sidecar import FAST_WS
+from tests.market_data.live.conftest import async_wait_until, kraken_live_feed
 from tests.market_data.live.ws_loopback import (
     HEARTBEAT,
     ScriptedWs,
