@@ -35,12 +35,12 @@ from krakked_core.connection.parsers.ws import (
     parse_ws_message_generally,
 )
 from krakked_core.connection.symbols import ws_v2_symbol
-from krakked_core.connection.ws_session import KrakenWsSession
+from krakked_core.connection.ws_session import KrakenWsSession, bar_of
 from krakked_core.db import make_engine, upgrade
 from krakked_core.market_data.live_cache import LiveCache
 from krakked_core.market_data.live_feed import LiveFeed
 from krakked_core.market_data.live_store import LiveStore
-from krakked_core.model.market import Bar, TickerSnapshot
+from krakked_core.model.market import TickerSnapshot
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.sidecar import Sidecar
 
@@ -115,17 +115,7 @@ def _naive_parse_and_cache(frames: list[str], cache: LiveCache, canonical: dict[
                 )
         elif isinstance(message, OhlcMessage):
             for c in message.items:
-                bar = Bar(
-                    time=int(c.interval_begin.timestamp()),
-                    open=float(c.open),
-                    high=float(c.high),
-                    low=float(c.low),
-                    close=float(c.close),
-                    vwap=float(c.vwap),
-                    volume=float(c.volume),
-                    count=c.trades,
-                )
-                cache.on_bar(canonical[c.symbol], TIMEFRAME_OF[c.interval], bar)
+                cache.on_bar(canonical[c.symbol], TIMEFRAME_OF[c.interval], bar_of(c))
 
 
 def _hot_path(frames: list[str], pairs: list[PairMetadata]) -> Callable[[], None]:

@@ -370,17 +370,7 @@ class KrakenWsSession:
             if timeframe is None:
                 self._skip(Unparsed("unknown_interval", f"ohlc interval {item.interval}"))
             return
-        bar = Bar(
-            time=int(item.interval_begin.timestamp()),
-            open=float(item.open),
-            high=float(item.high),
-            low=float(item.low),
-            close=float(item.close),
-            vwap=float(item.vwap),
-            volume=float(item.volume),
-            count=item.trades,
-        )
-        listener.on_bar(pair, timeframe, bar, item.close, snapshot=snapshot)
+        listener.on_bar(pair, timeframe, bar_of(item), item.close, snapshot=snapshot)
 
     def _on_ack(self, listener: WsListener, ack: SubscriptionAck) -> None:
         if ack.method != "subscribe":
@@ -425,6 +415,20 @@ class KrakenWsSession:
                 message.reason[:200],
                 extra={"kind": message.kind},
             )
+
+
+def bar_of(item: WsOhlcItem) -> Bar:
+    """The candle of an ohlc item (floats, like every ``Bar``)."""
+    return Bar(
+        time=int(item.interval_begin.timestamp()),
+        open=float(item.open),
+        high=float(item.high),
+        low=float(item.low),
+        close=float(item.close),
+        vwap=float(item.vwap),
+        volume=float(item.volume),
+        count=item.trades,
+    )
 
 
 def _v2_symbol_of(meta: PairMetadata) -> str | None:

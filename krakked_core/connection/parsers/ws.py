@@ -279,20 +279,10 @@ class _TickerFloats(msgspec.Struct):
     change_pct: float
 
 
-class _TickerExact(msgspec.Struct):
-    symbol: str
-    bid: Decimal
-    bid_qty: Decimal
-    ask: Decimal
-    ask_qty: Decimal
-    last: Decimal
-    volume: Decimal
-    vwap: Decimal
-    low: Decimal
-    high: Decimal
-    change: Decimal
-    change_pct: Decimal
-    timestamp: str | None = None
+class _TickerExact(WsTickerItem, frozen=True):
+    """A ticker item as decoded: its time still text (parsed the way the general parser does)."""
+
+    timestamp: str | None = None  # type: ignore[assignment]
 
 
 class _OhlcFloats(msgspec.Struct):
@@ -307,18 +297,11 @@ class _OhlcFloats(msgspec.Struct):
     trades: _Count
 
 
-class _OhlcExact(msgspec.Struct):
-    symbol: str
-    interval: int
-    interval_begin: str
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    vwap: Decimal
-    volume: Decimal
-    trades: int
-    timestamp: str | None = None
+class _OhlcExact(WsOhlcItem, frozen=True):
+    """An ohlc item as decoded: its times still text."""
+
+    interval_begin: str  # type: ignore[assignment]
+    timestamp: str | None = None  # type: ignore[assignment]
 
 
 class _TickerCheck(msgspec.Struct, tag_field="channel", tag="ticker"):
@@ -371,40 +354,16 @@ def _sound(item: _TickerFloats | _OhlcFloats) -> bool:
     return min(numbers) >= 0 and max(numbers) < _FLOAT_DOUBT
 
 
+# (The ignores: mypy takes a starred tuple of unknown length for too many arguments.)
 def _ticker_of(item: _TickerExact) -> WsTickerItem:
-    stamp = item.timestamp
-    return WsTickerItem(
-        item.symbol,
-        item.bid,
-        item.bid_qty,
-        item.ask,
-        item.ask_qty,
-        item.last,
-        item.volume,
-        item.vwap,
-        item.low,
-        item.high,
-        item.change,
-        item.change_pct,
-        None if stamp is None else parse_rfc3339(stamp),
-    )
+    *values, stamp = msgspec.structs.astuple(item)
+    return WsTickerItem(*values, None if stamp is None else parse_rfc3339(stamp))  # type: ignore[call-arg]
 
 
 def _ohlc_of(item: _OhlcExact) -> WsOhlcItem:
-    stamp = item.timestamp
-    return WsOhlcItem(
-        item.symbol,
-        item.interval,
-        _bar_begin(item.interval_begin),
-        item.open,
-        item.high,
-        item.low,
-        item.close,
-        item.vwap,
-        item.volume,
-        item.trades,
-        None if stamp is None else parse_rfc3339(stamp),
-    )
+    symbol, interval, begin, *values, stamp = msgspec.structs.astuple(item)
+    time = None if stamp is None else parse_rfc3339(stamp)
+    return WsOhlcItem(symbol, interval, _bar_begin(begin), *values, time)  # type: ignore[call-arg]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -83,6 +83,18 @@ async def _more_batches(sidecar: Sidecar, count: int) -> None:
     )
 
 
+async def _stopped_after_one_round(
+    sidecar: Sidecar, reader: LiveStore, rounds: Callable[[], int]
+) -> str:
+    """Wait for a loop's first round and many of its intervals; it ran once and stopped: the
+    status names it (what it says is returned)."""
+    await async_wait_until(lambda: rounds() >= 1, what="the first round")
+    await _more_batches(sidecar, 3)  # many intervals later
+    assert rounds() == 1
+    (stopped,) = reader.data_status().stopped_loops
+    return stopped
+
+
 def _loud_records(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.levelno >= logging.ERROR and text in r.getMessage()]
 
@@ -99,10 +111,7 @@ def test_dead_man_switch_when_auth_or_nonce_error_then_loop_stops_logs_once_and_
     sidecar, reader = _sidecar(live_config, [sim_pairs["XBTUSD"]], tmp_path, dead_man_switch=switch)
 
     async def scenario() -> None:
-        await async_wait_until(lambda: switch.refreshes >= 1, what="the first refresh")
-        await _more_batches(sidecar, 3)  # many refresh intervals later
-        assert switch.refreshes == 1
-        (stopped,) = reader.data_status().stopped_loops
+        stopped = await _stopped_after_one_round(sidecar, reader, lambda: switch.refreshes)
         assert stopped.startswith("dead-man switch: ")
         assert type(error).__name__ in stopped
         assert sidecar.status().stopped_loops == (stopped,)
@@ -144,10 +153,7 @@ def test_universe_reload_when_auth_or_nonce_error_then_that_loop_stops_and_strea
     sidecar, reader = _sidecar(live_config, [sim_pairs["XBTUSD"]], tmp_path, reload_pairs=reload)
 
     async def scenario() -> None:
-        await async_wait_until(lambda: reloads >= 1, what="the first reload")
-        await _more_batches(sidecar, 3)
-        assert reloads == 1
-        (stopped,) = reader.data_status().stopped_loops
+        stopped = await _stopped_after_one_round(sidecar, reader, lambda: reloads)
         assert stopped.startswith("universe reload: ")
         assert reader.latest_ticker("XBTUSD").pair == "XBTUSD"  # the feed streams on
 
