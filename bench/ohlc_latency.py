@@ -73,7 +73,7 @@ def main() -> None:
         store.append_bars(PAIR.canonical, args.timeframe, bars, "rest_ohlc")
         api = MarketDataAPI(
             engine=engine,
-            client=_NoRest(),  # type: ignore[arg-type]
+            market=_NoRest(),  # type: ignore[arg-type]
             store=store,
             live=LiveStore(engine, clock, 60),
             config=AppConfig(),

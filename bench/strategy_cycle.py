@@ -154,7 +154,7 @@ def _world(root: Path, pairs: int) -> tuple[Any, MarketDataAPI, ManualClock, App
     live = LiveStore(db, clock, 60)
     _publish(live, clock, last)
     market = MarketDataAPI(
-        engine=db, client=_NoRest(), store=store, live=live, config=config, clock=clock
+        engine=db, market=_NoRest(), store=store, live=live, config=config, clock=clock
     )
     return (config, db), market, clock, paths
 

@@ -7,10 +7,11 @@ fakes in tests/fakes. Areas add the ports they need here.
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from krakked_core.model.account import AccountBalances, ExchangeOrder, LedgerEntry, Page, TradeFill
-from krakked_core.model.market import Bar, DataStatus, TickerSnapshot, Timeframe
+from krakked_core.model.market import Bar, BarPage, DataStatus, TickerSnapshot, Timeframe, TradePage
+from krakked_core.model.pairs import ListedPair, PairMetadata
 
 
 class PriceSource(Protocol):
@@ -33,23 +34,33 @@ class CandleSource(Protocol):
         ...
 
 
-class PublicMarketClient(Protocol):
-    """Kraken's public market-data endpoints, returning each endpoint's raw ``result``.
+class MarketGateway(Protocol):
+    """The venue's public market data as domain values (Kraken's REST adapter in
+    ``connection.market_gateway``, against Kraken or the sandbox exchange; fakes in tests).
 
-    Implemented by ``connection.KrakenRestClient`` (against Kraken or the sandbox exchange).
+    Pairs are named by their canonical (REST) symbol. Failures are the typed VenueErrors; a
+    reply of the wrong shape raises TypeError or ValueError.
     """
 
-    def assets(self) -> Any: ...
+    def check_reachable(self) -> None:
+        """Return once the venue answered at all."""
+        ...
 
-    def asset_pairs(self, pairs: Sequence[str] | None = None) -> Any: ...
+    def listed_pairs(self) -> list[ListedPair]:
+        """Every pair listed, of every quote and status."""
+        ...
 
-    def ticker(self, pairs: Sequence[str]) -> Any: ...
+    def tickers(self, pairs: Sequence[PairMetadata]) -> dict[str, TickerSnapshot]:
+        """Snapshots keyed by canonical pair, for those of ``pairs`` the venue answered for."""
+        ...
 
-    def ohlc(self, pair: str, interval: int, since: int | None = None) -> Any: ...
+    def bars(self, pair: str, timeframe: Timeframe, since: int | None = None) -> BarPage:
+        """Candles from ``since`` (epoch seconds) on, as far as one reply reaches."""
+        ...
 
-    def trades(
-        self, pair: str, since: int | str | None = None, count: int | None = None
-    ) -> Any: ...
+    def trades(self, pair: str, since: int | str | None = None) -> TradePage:
+        """Public trades from ``since`` (or the page's cursor) on, one page."""
+        ...
 
 
 class LiveMarketData(Protocol):

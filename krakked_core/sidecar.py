@@ -38,20 +38,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from krakked_core.clock import Clock, MonotonicClock
 from krakked_core.config import AppConfig
-from krakked_core.connection import NO_RETRY, KrakenRestClient, build_rest_client
-from krakked_core.connection.parsers.market import parse_asset_pairs
+from krakked_core.connection import NO_RETRY, build_market_gateway
 from krakked_core.connection.ws_session import KrakenWsSession
 from krakked_core.errors import UnknownPairError
 from krakked_core.loop_guard import LoopGuard
 from krakked_core.market_data.live_cache import LiveBatch, LiveCache
-from krakked_core.market_data.live_fallback import RestFallback, RestMarketData, in_daemon_thread
+from krakked_core.market_data.live_fallback import RestFallback, in_daemon_thread
 from krakked_core.market_data.live_feed import LiveFeed
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.universe import UniverseRepository, fetch_universe
 from krakked_core.model.market import DataStatus
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.paths import AppPaths
-from krakked_core.ports import PublicMarketClient
+from krakked_core.ports import MarketGateway
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ class Sidecar:
         store: LiveStore,
         pairs: Sequence[PairMetadata],
         clock: MonotonicClock,
-        rest: RestMarketData | None,
+        rest: MarketGateway | None,
         dead_man_switch: DeadManSwitch | None = None,
         rng: random.Random | None = None,
         reload_pairs: Callable[[], Sequence[PairMetadata]] | None = None,
@@ -276,15 +275,15 @@ async def _watch_thread_event(stop: threading.Event, done: asyncio.Event) -> Non
     done.set()
 
 
-def fallback_rest_client(
+def fallback_market_gateway(
     config: AppConfig, paths: AppPaths, clock: Clock | None = None
-) -> KrakenRestClient:
-    """The REST client for the live fallback: no retries and a short timeout (the shared public
+) -> MarketGateway:
+    """The market data for the live fallback: no retries and a short timeout (the shared public
     call spacing still applies)."""
     timeout = min(config.exchange.timeout_seconds, FALLBACK_REST_TIMEOUT_SECONDS)
     exchange = config.exchange.model_copy(update={"timeout_seconds": timeout})
     short = config.model_copy(update={"exchange": exchange})
-    return build_rest_client(short, paths, None, clock=clock, retry=NO_RETRY)
+    return build_market_gateway(short, paths, clock=clock, retry=NO_RETRY)
 
 
 def stored_universe(engine: Engine) -> Callable[[], list[PairMetadata]]:
@@ -294,9 +293,9 @@ def stored_universe(engine: Engine) -> Callable[[], list[PairMetadata]]:
 
 
 def resolve_pairs(
-    engine: Engine, rest: PublicMarketClient, config: AppConfig, explicit: Sequence[str] | None
+    engine: Engine, market: MarketGateway, config: AppConfig, explicit: Sequence[str] | None
 ) -> list[PairMetadata]:
-    """The pairs to stream: ``explicit`` ones (from the stored universe, else AssetPairs), or
+    """The pairs to stream: ``explicit`` ones (from the stored universe, else those listed), or
     the stored universe (built from the exchange, without storing it, when none is stored).
     """
     stored = {meta.canonical: meta for meta in UniverseRepository(engine).load()}
@@ -304,8 +303,8 @@ def resolve_pairs(
         wanted = list(dict.fromkeys(explicit))
         missing = [pair for pair in wanted if pair not in stored]
         if missing:
-            entries = parse_asset_pairs(rest.asset_pairs())
-            stored.update({e.metadata.canonical: e.metadata for e in entries})
+            listed = market.listed_pairs()
+            stored.update({e.metadata.canonical: e.metadata for e in listed})
         unknown = [pair for pair in wanted if pair not in stored]
         if unknown:
             raise UnknownPairError(f"unknown pair(s): {', '.join(unknown)}")
@@ -314,7 +313,7 @@ def resolve_pairs(
         chosen = list(stored.values())
     else:
         logger.warning("no universe stored yet: building one from the exchange (not stored)")
-        chosen = fetch_universe(rest, config.universe, config.region.default_quote).pairs
+        chosen = fetch_universe(market, config.universe, config.region.default_quote).pairs
     streamable = [meta for meta in chosen if meta.ws_symbol]
     if len(streamable) < len(chosen):
         logger.warning("skipping pairs without a WebSocket name", extra={"count": len(chosen)})

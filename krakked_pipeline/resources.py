@@ -2,8 +2,8 @@
 
 One resource per outside-world dependency, so a test (or a deployment) swaps one without
 touching the others: where config and data live (``KrakkedSettings``), the clock
-(``ClockResource``: the system's, or pinned like a sandbox), the app DB, the Kraken REST client,
-and the services composed from them (market data, portfolio, the decision engine).
+(``ClockResource``: the system's, or pinned like a sandbox), the app DB, Kraken's public
+market data, and the services composed from them (market data, portfolio, the decision engine).
 ``build_resources`` wires the set the code location uses; tests give it other settings and a
 pinned clock.
 """
@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from krakked_core.clock import Clock, ManualClock, PinnedClock, SystemClock
 from krakked_core.config import AppConfig, load_config
-from krakked_core.connection import KrakenRestClient, build_rest_client
+from krakked_core.connection import build_market_gateway
 from krakked_core.db import check_schema, make_engine
 from krakked_core.errors import NoCredentialsError
 from krakked_core.market_data.api import MarketDataAPI, build_market_data_api
@@ -26,6 +26,7 @@ from krakked_core.market_data.ohlc_store import OhlcStore
 from krakked_core.paths import AppPaths
 from krakked_core.portfolio.compose import build_portfolio_service
 from krakked_core.portfolio.service import PortfolioService
+from krakked_core.ports import MarketGateway
 from krakked_core.secrets import Credentials, load_credentials
 from krakked_core.strategy.cycle import compose_engine
 from krakked_core.strategy.engine import StrategyRiskEngine
@@ -106,15 +107,15 @@ class AppDatabase(dg.ConfigurableResource):  # type: ignore[type-arg]
 
 
 class KrakenRest(dg.ConfigurableResource):  # type: ignore[type-arg]
-    """The public Kraken REST client (rate-limited like every other process's)."""
+    """Kraken's public market data over REST (rate-limited like every other process's)."""
 
     settings: KrakkedSettings
     clock: ClockResource
 
-    def client(self) -> KrakenRestClient:
+    def market(self) -> MarketGateway:
         settings = self.settings
-        return build_rest_client(
-            settings.app_config(), settings.paths(), None, clock=self.clock.clock()
+        return build_market_gateway(
+            settings.app_config(), settings.paths(), clock=self.clock.clock()
         )
 
 
@@ -132,7 +133,7 @@ class MarketData(dg.ConfigurableResource):  # type: ignore[type-arg]
             self.settings.paths(),
             self.database.engine(),
             clock=self.clock.clock(),
-            client=self.rest.client(),
+            market=self.rest.market(),
             show_progress=False,
         )
 

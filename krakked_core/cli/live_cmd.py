@@ -4,13 +4,13 @@ import typer
 
 from krakked_core.cli.common import exit_on_error, print_json, runtime
 from krakked_core.clock import SystemClock
-from krakked_core.connection import build_rest_client
+from krakked_core.connection import build_market_gateway
 from krakked_core.db import check_schema
 from krakked_core.db.server_clock import shared_clock
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.sidecar import (
     Sidecar,
-    fallback_rest_client,
+    fallback_market_gateway,
     resolve_pairs,
     run_sidecar,
     stored_universe,
@@ -31,9 +31,9 @@ def sidecar_cmd(
     clock = SystemClock()
     with exit_on_error():
         check_schema(rt.engine)
-        rest = build_rest_client(rt.config, rt.paths, None, clock=clock)
+        market = build_market_gateway(rt.config, rt.paths, clock=clock)
         explicit = [p.strip().upper() for p in pairs.split(",") if p.strip()] if pairs else None
-        chosen = resolve_pairs(rt.engine, rest, rt.config, explicit)
+        chosen = resolve_pairs(rt.engine, market, rt.config, explicit)
         tolerance = rt.config.market_data.ws.stale_tolerance_seconds
         store = LiveStore(rt.engine, shared_clock(rt.engine, clock), tolerance)
         sidecar = Sidecar(
@@ -41,7 +41,7 @@ def sidecar_cmd(
             store=store,
             pairs=chosen,
             clock=clock,
-            rest=fallback_rest_client(rt.config, rt.paths, clock),
+            rest=fallback_market_gateway(rt.config, rt.paths, clock),
             reload_pairs=None if explicit else stored_universe(rt.engine),
         )
     typer.echo(

@@ -1,7 +1,7 @@
 """The only code that knows Kraken's wire format: signing, nonce, rate limits, REST client."""
 
 from krakked_core.connection.client import KrakenRestClient, decode_reply
-from krakked_core.connection.compose import build_rest_client
+from krakked_core.connection.compose import build_market_gateway, build_rest_client
 from krakked_core.connection.errors import ERROR_TABLE, classify, error_from_http, error_from_kraken
 from krakked_core.connection.nonce import FileNonceSource, NonceSource
 from krakked_core.connection.ratelimit import (
@@ -27,6 +27,7 @@ __all__ = [
     "RetryPolicy",
     "TierLimits",
     "api_sign",
+    "build_market_gateway",
     "build_rest_client",
     "classify",
     "decode_reply",

@@ -1,4 +1,5 @@
-"""Build a ``KrakenRestClient`` wired to the file-backed nonce and rate limiters of ``paths``."""
+"""Build a ``KrakenRestClient`` wired to the file-backed nonce and rate limiters of ``paths``,
+and the market gateway over it."""
 
 import time
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 from krakked_core.clock import Clock, SystemClock
 from krakked_core.config import AppConfig
 from krakked_core.connection.client import KrakenRestClient
+from krakked_core.connection.market_gateway import KrakenMarketGateway
 from krakked_core.connection.nonce import FileNonceSource
 from krakked_core.connection.ratelimit import PrivateRateLimiter, PublicThrottle, Sleeper
 from krakked_core.connection.retry import RetryPolicy
@@ -52,3 +54,16 @@ def build_rest_client(
         retry=retry,
         sleeper=sleep,
     )
+
+
+def build_market_gateway(
+    config: AppConfig,
+    paths: AppPaths,
+    *,
+    clock: Clock | None = None,
+    retry: RetryPolicy | None = None,
+) -> KrakenMarketGateway:
+    """The public market data of ``exchange.rest_url`` (Kraken or the sandbox), its tickers
+    stamped by ``clock``."""
+    client = build_rest_client(config, paths, None, clock=clock, retry=retry)
+    return KrakenMarketGateway(client, clock or SystemClock())

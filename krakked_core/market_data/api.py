@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from krakked_core.clock import Clock, SystemClock
 from krakked_core.config import AppConfig
-from krakked_core.connection import build_rest_client
+from krakked_core.connection import build_market_gateway
 from krakked_core.db.server_clock import shared_clock
 from krakked_core.errors import DataUnavailableError, InsufficientDataError, UnknownPairError
 from krakked_core.market_data.backfill import (
@@ -40,7 +40,7 @@ from krakked_core.market_data.universe import UniverseBuild, UniverseRepository,
 from krakked_core.model.market import Bar, DataStatus, Timeframe
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.paths import AppPaths
-from krakked_core.ports import LiveMarketData, PublicMarketClient
+from krakked_core.ports import LiveMarketData, MarketGateway
 
 
 class MarketDataAPI:
@@ -50,20 +50,20 @@ class MarketDataAPI:
         self,
         *,
         engine: Engine,
-        client: PublicMarketClient,
+        market: MarketGateway,
         store: OhlcStore,
         live: LiveMarketData,
         config: AppConfig,
         clock: Clock,
         show_progress: bool | None = None,
     ) -> None:
-        self._client = client
+        self._market = market
         self._store = store
         self._live = live
         self._config = config
         self._clock = clock
         self._universe = UniverseRepository(engine)
-        self._backfiller = OhlcBackfiller(client, store, clock, show_progress=show_progress)
+        self._backfiller = OhlcBackfiller(market, store, clock, show_progress=show_progress)
 
     @property
     def store(self) -> OhlcStore:
@@ -98,7 +98,7 @@ class MarketDataAPI:
 
     def refresh_universe(self) -> UniverseBuild:
         """Re-fetch AssetPairs/Assets/Ticker, reapply the filters, persist and return the build."""
-        return refresh_universe(self._client, self._universe, self._config, self._clock)
+        return refresh_universe(self._market, self._universe, self._config, self._clock)
 
     # --- history ----------------------------------------------------------------------------
 
@@ -189,14 +189,15 @@ def build_market_data_api(
     engine: Engine,
     *,
     clock: Clock | None = None,
-    client: PublicMarketClient | None = None,
+    market: MarketGateway | None = None,
     show_progress: bool | None = None,
 ) -> MarketDataAPI:
-    """Compose the API from config: Parquet store, live store on ``engine``, public REST client."""
+    """Compose the API from config: Parquet store, live store on ``engine``, the exchange's
+    public market data."""
     clock = clock or SystemClock()
     return MarketDataAPI(
         engine=engine,
-        client=client or build_rest_client(config, paths, None, clock=clock),
+        market=market or build_market_gateway(config, paths, clock=clock),
         store=OhlcStore(config.ohlc_root(paths), clock),
         live=LiveStore(
             engine, _live_clock(engine, clock), config.market_data.ws.stale_tolerance_seconds

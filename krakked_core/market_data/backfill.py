@@ -4,9 +4,10 @@
 - Kraken's OHLCVT CSV archives (``import_ohlcvt``, see archive.py) serve deep history.
 - Older gaps that neither covers are rebuilt from ``Trades`` pages (1000 trades per call).
 
-Every REST call goes through the client, whose shared throttle keeps the public rate; a
-progress bar shows on a terminal only. History from trades or archives has no bar for an
-interval without trades (as in Kraken's archives); REST returns a flat zero-volume bar there.
+Every REST call goes through the market gateway, whose client's shared throttle keeps the
+public rate; a progress bar shows on a terminal only. History from trades or archives has no
+bar for an interval without trades (as in Kraken's archives); REST returns a flat zero-volume
+bar there.
 """
 
 import logging
@@ -18,13 +19,11 @@ from dataclasses import dataclass, field
 from rich.progress import Progress
 
 from krakked_core.clock import Clock
-from krakked_core.connection.intervals import KRAKEN_INTERVAL
-from krakked_core.connection.parsers.market import TradeTick, parse_ohlc, parse_trades
 from krakked_core.errors import KrakkedError
 from krakked_core.market_data.ohlc_store import OhlcStore, Source, timeframe_seconds
-from krakked_core.model.market import Bar, Timeframe
+from krakked_core.model.market import Bar, Timeframe, TradeTick
 from krakked_core.model.pairs import PairMetadata
-from krakked_core.ports import PublicMarketClient
+from krakked_core.ports import MarketGateway
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +56,13 @@ class OhlcBackfiller:
 
     def __init__(
         self,
-        client: PublicMarketClient,
+        market: MarketGateway,
         store: OhlcStore,
         clock: Clock,
         *,
         show_progress: bool | None = None,
     ) -> None:
-        self._client = client
+        self._market = market
         self._store = store
         self._clock = clock
         self._show_progress = sys.stderr.isatty() if show_progress is None else show_progress
@@ -123,9 +122,7 @@ class OhlcBackfiller:
     def _from_rest(self, pair: PairMetadata, timeframe: Timeframe, start: int, end: int) -> int:
         seconds = timeframe_seconds(timeframe)
         # Ask from one interval earlier so "since" is inclusive whichever way it is read.
-        page = parse_ohlc(
-            self._client.ohlc(pair.rest_symbol, KRAKEN_INTERVAL[timeframe], since=start - seconds)
-        )
+        page = self._market.bars(pair.rest_symbol, timeframe, since=start - seconds)
         bars = [bar for bar in page.bars if start <= bar.time < end]
         written = self._store.append_bars(pair.canonical, timeframe, bars, "rest_ohlc")
         covered_from = max(start, page.bars[0].time) if page.bars else start
@@ -157,7 +154,7 @@ class OhlcBackfiller:
         """Yield (ticks, time reached, no more trades) page by page from ``start``."""
         cursor: int | str = start
         for _ in range(MAX_TRADE_PAGES):
-            page = parse_trades(self._client.trades(pair.rest_symbol, since=cursor))
+            page = self._market.trades(pair.rest_symbol, since=cursor)
             exhausted = not page.trades or page.last is None or page.last == str(cursor)
             page_end = int(page.trades[-1].time) if page.trades else self.now()
             yield page.trades, page_end, exhausted

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from krakked_core.clock import Clock
-from krakked_core.connection.intervals import KRAKEN_INTERVAL
-from krakked_core.connection.parsers.market import parse_ohlc, parse_ticker
 from krakked_core.errors import VenueError
 from krakked_core.model.live import Quote
-from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, TickerSnapshot, Timeframe
+from krakked_core.model.market import TIMEFRAME_SECONDS, Bar, BarPage, TickerSnapshot, Timeframe
 from krakked_core.model.pairs import PairMetadata
+from krakked_core.ports import MarketGateway
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +48,6 @@ class LiveSink(Protocol):
         ...
 
 
-class RestMarketData(Protocol):
-    """The two public REST endpoints the fallback needs (``KrakenRestClient`` has them)."""
-
-    def ticker(self, pairs: Sequence[str]) -> Any: ...
-
-    def ohlc(self, pair: str, interval: int, since: int | None = None) -> Any: ...
-
-    def server_time(self) -> Any: ...
-
-
 @dataclass
 class FallbackCounters:
     polls: int = 0  # REST calls completed (answered or failed)
@@ -70,7 +59,7 @@ class RestFallback:
 
     def __init__(
         self,
-        rest: RestMarketData,
+        rest: MarketGateway,
         pairs: Sequence[PairMetadata],
         clock: Clock,
         sink: LiveSink,
@@ -83,7 +72,7 @@ class RestFallback:
         self._clock = clock
         self._sink = sink
         self._ohlc_per_poll = ohlc_per_poll
-        self._canonical: Mapping[str, str] = {}
+        self._pairs: Mapping[str, PairMetadata] = {}
         self.set_pairs(pairs)
         self._ohlc_polled: dict[
             tuple[str, Timeframe], int
@@ -93,11 +82,8 @@ class RestFallback:
         self.rest_ok: bool | None = None  # None: not tried yet
 
     def set_pairs(self, pairs: Sequence[PairMetadata]) -> None:
-        """The pairs REST answers are mapped back to (the universe may change while running)."""
-        # Kraken answers Ticker keyed by the legacy name (XXBTZUSD), sometimes by the altname.
-        self._canonical = {
-            name: meta.canonical for meta in pairs for name in (meta.raw_name, meta.canonical)
-        }
+        """The pairs tickers are asked for (the universe may change while running)."""
+        self._pairs = {meta.canonical: meta for meta in pairs}
 
     async def poll(
         self, ticker_pairs: Sequence[str], ohlc_keys: Sequence[tuple[str, Timeframe]]
@@ -105,19 +91,18 @@ class RestFallback:
         """Fetch tickers of ``ticker_pairs`` (one call) and the live bars of a few of the
         ``(pair, timeframe)`` keys, those polled longest ago first."""
         self._cycle += 1
-        if ticker_pairs:
-            result = await self._call("Ticker", self._rest.ticker, list(ticker_pairs))
-            if result is not None:
-                self._feed("Ticker", self._feed_tickers, result)
+        wanted = [self._pairs[pair] for pair in ticker_pairs if pair in self._pairs]
+        if wanted:
+            tickers = await self._call("Ticker", self._rest.tickers, wanted)
+            if tickers is not None:
+                self._feed("Ticker", self._feed_tickers, tickers)
         for pair, timeframe in self._next_ohlc_keys(ohlc_keys):
             self._ohlc_polled[(pair, timeframe)] = self._cycle
             since = int(self._clock.now().timestamp())
             since -= _OHLC_LOOKBACK_INTERVALS * TIMEFRAME_SECONDS[timeframe]
-            result = await self._call(
-                "OHLC", self._rest.ohlc, pair, KRAKEN_INTERVAL[timeframe], since
-            )
-            if result is not None:
-                self._feed("OHLC", self._feed_ohlc, pair, timeframe, result)
+            page = await self._call("OHLC", self._rest.bars, pair, timeframe, since)
+            if page is not None:
+                self._feed("OHLC", self._feed_ohlc, pair, timeframe, page)
 
     def _next_ohlc_keys(self, keys: Sequence[tuple[str, Timeframe]]) -> list[tuple[str, Timeframe]]:
         """Round-robin: the ``ohlc_per_poll`` keys fetched longest ago (never fetched first)."""
@@ -126,7 +111,7 @@ class RestFallback:
 
     async def probe(self) -> None:
         """Check that REST answers at all (for the feed status)."""
-        await self._call("Time", self._rest.server_time)
+        await self._call("Time", self._rest.check_reachable)
 
     async def _call(self, what: str, fn: Any, *args: Any) -> Any:
         try:
@@ -135,6 +120,10 @@ class RestFallback:
             self.counters.errors += 1
             self.rest_ok = False
             logger.warning("REST %s failed: %s", what, exc, extra={"error": type(exc).__name__})
+            return None
+        except (TypeError, ValueError) as exc:  # it answered, but not in the endpoint's shape
+            self.rest_ok = True
+            self._unusable(what, exc)
             return None
         finally:
             self.counters.polls += 1  # counted once done, so a reader sees its effect
@@ -146,29 +135,17 @@ class RestFallback:
         try:
             feed(*args)
         except (TypeError, ValueError) as exc:  # ValidationError is a ValueError
-            self.counters.errors += 1
-            logger.warning("REST %s answer unusable: %s", what, str(exc)[:200])
+            self._unusable(what, exc)
 
-    def _feed_tickers(self, result: Any) -> None:
-        now = self._clock.now()
-        for name, stats in parse_ticker(result).items():
-            canonical = self._canonical.get(name)
-            if canonical is None:
-                continue
-            self._sink.on_ticker(
-                TickerSnapshot(
-                    pair=canonical,
-                    bid=stats.bid,
-                    ask=stats.ask,
-                    last=stats.last,
-                    volume_24h=stats.volume_24h,
-                    vwap_24h=stats.vwap_24h,
-                    updated_at=now,
-                )
-            )
+    def _unusable(self, what: str, exc: Exception) -> None:
+        self.counters.errors += 1
+        logger.warning("REST %s answer unusable: %s", what, str(exc)[:200])
 
-    def _feed_ohlc(self, pair: str, timeframe: Timeframe, result: Any) -> None:
-        page = parse_ohlc(result)
+    def _feed_tickers(self, tickers: Mapping[str, TickerSnapshot]) -> None:
+        for snapshot in tickers.values():
+            self._sink.on_ticker(snapshot)
+
+    def _feed_ohlc(self, pair: str, timeframe: Timeframe, page: BarPage) -> None:
         for bar in page.bars:  # committed candles: they settle what the socket left partial
             self._sink.on_bar(pair, timeframe, bar, revise=True)
         if page.running is not None:

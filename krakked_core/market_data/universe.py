@@ -1,7 +1,5 @@
-"""The USD spot universe.
-
-It builds the USD spot universe from ``AssetPairs`` (+ ``Assets``, ``Ticker``) and keeps it in
-the app DB (``universe_pairs``), so every process sees the same one.
+"""The USD spot universe: built from the exchange's listed pairs and tickers, kept in the
+app DB (``universe_pairs``), so every process sees the same one.
 """
 
 import logging
@@ -15,15 +13,9 @@ from sqlalchemy import Engine
 
 from krakked_core.clock import Clock
 from krakked_core.config import AppConfig, UniverseConfig
-from krakked_core.connection.parsers.market import (
-    AssetPairEntry,
-    parse_asset_pairs,
-    parse_assets,
-    parse_ticker,
-)
 from krakked_core.db.market_tables import universe_pairs, universe_refreshes
-from krakked_core.model.pairs import PairMetadata
-from krakked_core.ports import PublicMarketClient
+from krakked_core.model.pairs import ListedPair, PairMetadata
+from krakked_core.ports import MarketGateway
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +38,7 @@ class UniverseBuild:
         return [pair.canonical for pair in self.pairs]
 
 
-def hard_rejection(entry: AssetPairEntry, quote: str) -> str | None:
+def hard_rejection(entry: ListedPair, quote: str) -> str | None:
     """Why a pair can never be in the universe (even when included by config), or None."""
     meta = entry.metadata
     if entry.dark_pool:
@@ -61,7 +53,7 @@ def hard_rejection(entry: AssetPairEntry, quote: str) -> str | None:
 
 
 def select_universe(
-    entries: Sequence[AssetPairEntry],
+    entries: Sequence[ListedPair],
     volumes: Mapping[str, Decimal],
     settings: UniverseConfig,
     quote: str,
@@ -119,32 +111,22 @@ def _soft_rejection(
     return None
 
 
-def fetch_universe(
-    client: PublicMarketClient, settings: UniverseConfig, quote: str
-) -> UniverseBuild:
-    """Fetch Assets, AssetPairs and (for the liquidity floor) Ticker; select the universe."""
-    asset_names = parse_assets(client.assets())
-    entries = parse_asset_pairs(client.asset_pairs(), asset_names)
+def fetch_universe(market: MarketGateway, settings: UniverseConfig, quote: str) -> UniverseBuild:
+    """Fetch the listed pairs and (for the liquidity floor) their tickers; select the universe."""
+    entries = market.listed_pairs()
     candidates = [entry for entry in entries if hard_rejection(entry, quote) is None]
     volumes: dict[str, Decimal] = {}
     if settings.min_24h_volume_usd > 0:
-        volumes = fetch_24h_volumes(client, [entry.metadata for entry in candidates])
+        volumes = fetch_24h_volumes(market, [entry.metadata for entry in candidates])
     return select_universe(entries, volumes, settings, quote)
 
 
-def fetch_24h_volumes(
-    client: PublicMarketClient, pairs: Sequence[PairMetadata]
-) -> dict[str, Decimal]:
-    """24h quote volume (``v[1] × p[1]``) per canonical pair, from Ticker in batches."""
+def fetch_24h_volumes(market: MarketGateway, pairs: Sequence[PairMetadata]) -> dict[str, Decimal]:
+    """24h quote volume (base volume × VWAP) per canonical pair, from tickers in batches."""
     volumes: dict[str, Decimal] = {}
     for start in range(0, len(pairs), TICKER_BATCH):
-        batch = pairs[start : start + TICKER_BATCH]
-        stats = parse_ticker(client.ticker([pair.rest_symbol for pair in batch]))
-        for pair in batch:
-            # Kraken keys Ticker by the raw (legacy) name, newer pairs by their altname.
-            found = stats.get(pair.raw_name) or stats.get(pair.rest_symbol)
-            if found is not None:
-                volumes[pair.canonical] = found.volume_24h_quote
+        for name, ticker in market.tickers(pairs[start : start + TICKER_BATCH]).items():
+            volumes[name] = ticker.volume_24h * ticker.vwap_24h
     return volumes
 
 
@@ -200,10 +182,10 @@ class UniverseRepository:
 
 
 def refresh_universe(
-    client: PublicMarketClient, repository: UniverseRepository, config: AppConfig, clock: Clock
+    market: MarketGateway, repository: UniverseRepository, config: AppConfig, clock: Clock
 ) -> UniverseBuild:
-    """Re-fetch AssetPairs (+ Assets, Ticker), reapply every filter, persist the result."""
-    build = fetch_universe(client, config.universe, config.region.default_quote)
+    """Re-fetch the listed pairs (+ tickers), reapply every filter, persist the result."""
+    build = fetch_universe(market, config.universe, config.region.default_quote)
     repository.save(build, clock.now())
     logger.info(
         "universe refreshed: %d pairs of %d candidates",

@@ -4,6 +4,7 @@ Candle prices are floats (indicators want floats and the OHLC store is columnar)
 becomes money (ticker prices used for valuation and orders) is a Decimal.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal, get_args
@@ -46,6 +47,33 @@ class Bar(BaseModel):
     vwap: float
     volume: float
     count: int = Field(ge=0)
+
+
+@dataclass(frozen=True)
+class BarPage:
+    """One page of candles: closed bars (oldest → newest), the running bar, the poll cursor."""
+
+    bars: list[Bar]
+    running: Bar | None
+    last: int | None  # ``since`` for the next poll
+
+
+@dataclass(frozen=True)
+class TradeTick:
+    """One public trade."""
+
+    price: float
+    volume: float
+    time: float  # epoch seconds with fraction
+    trade_id: int | None
+
+
+@dataclass(frozen=True)
+class TradePage:
+    """One page of public trades, oldest → newest, and the cursor for the next page."""
+
+    trades: list[TradeTick]
+    last: str | None
 
 
 class TickerSnapshot(BaseModel):

@@ -1,5 +1,6 @@
 """A tradable pair as the rest of the system sees it, named by its canonical (altname) symbol."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -8,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class PairMetadata(BaseModel):
     """Contract Phase 2 §3.3, plus order minimums and tick size.
 
-    Everywhere outside ``connection/`` and ``market_data/universe.py`` a pair is its ``canonical``.
+    Everywhere outside ``connection/`` a pair is its ``canonical``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -17,7 +18,7 @@ class PairMetadata(BaseModel):
     base: str  # normalized asset code, "XBT"
     quote: str  # "USD"
     rest_symbol: str  # "XBTUSD"
-    ws_symbol: str  # Kraken's wsname, "XBT/USD" (WS v2 names differ: see universe.py)
+    ws_symbol: str  # Kraken's wsname, "XBT/USD" (WS v2 names differ: connection/symbols.py)
     raw_name: str  # the AssetPairs key, "XXBTZUSD"
     price_decimals: int = Field(ge=0)
     volume_decimals: int = Field(ge=0)
@@ -27,3 +28,12 @@ class PairMetadata(BaseModel):
     costmin: Decimal | None = Field(default=None, ge=0)  # minimum quote cost
     tick_size: Decimal | None = Field(default=None, gt=0)  # price increment
     status: str  # "online", "cancel_only", …
+
+
+@dataclass(frozen=True)
+class ListedPair:
+    """A pair the exchange lists: the metadata kept, plus the facts the universe filters on."""
+
+    metadata: PairMetadata
+    spot: bool  # both legs are plain currencies (not futures, not tokenized products)
+    dark_pool: bool

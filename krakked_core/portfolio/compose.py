@@ -8,12 +8,13 @@ from sqlalchemy import Engine
 from krakked_core.clock import Clock, SystemClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import build_rest_client
+from krakked_core.connection.account_source import KrakenAccountSource
+from krakked_core.connection.market_gateway import KrakenMarketGateway
+from krakked_core.connection.prices import KrakenHistoricalPrices, KrakenTickerPrices
 from krakked_core.errors import DataError, NoCredentialsError
 from krakked_core.market_data.api import build_market_data_api
 from krakked_core.model.account import AccountBalances, ExchangeOrder, LedgerEntry, Page, TradeFill
 from krakked_core.paths import AppPaths
-from krakked_core.portfolio.history import KrakenHistoricalPrices
-from krakked_core.portfolio.kraken_account import KrakenAccountSource, KrakenTickerPrices
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
 from krakked_core.ports import AccountSource, PriceSource
@@ -76,7 +77,9 @@ def build_portfolio_service(
     client = build_rest_client(config, paths, credentials, clock=clock)
     # KrakenAccountSource reads AssetPairs for the pair → (base, quote) map itself.
     account: AccountSource = KrakenAccountSource(client) if credentials else NoAccount()
-    market = build_market_data_api(config, paths, engine, clock=clock, client=client)
+    market = build_market_data_api(
+        config, paths, engine, clock=clock, market=KrakenMarketGateway(client, clock)
+    )
     return PortfolioService(
         config=config.portfolio,
         store=PortfolioStore(engine),

@@ -73,13 +73,14 @@ def rising_bars(count: int, *, last_close: float, end: datetime = CLOSE) -> list
     return bars
 
 
-class NoPublicClient:
-    """The public REST client, never reached by a decision cycle (no backfill, no refresh)."""
+class NoMarketGateway:
+    """The exchange's public market data, never reached by a decision cycle (no backfill, no
+    refresh)."""
 
     def _never(self, *args: object, **kwargs: object) -> Any:
         raise AssertionError("a decision cycle must not call Kraken's public REST endpoints")
 
-    assets = asset_pairs = ticker = ohlc = trades = _never
+    check_reachable = listed_pairs = tickers = bars = trades = _never
 
 
 class UnreachableAccount:
@@ -124,7 +125,7 @@ class World:
         self.store = OhlcStore(self.root / "ohlc", self.clock)
         self.market = MarketDataAPI(
             engine=self.db,
-            client=NoPublicClient(),
+            market=NoMarketGateway(),
             store=self.store,
             live=self.live,
             config=self.config,

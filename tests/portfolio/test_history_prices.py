@@ -8,9 +8,9 @@ from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock
 from krakked_core.config import PortfolioConfig
+from krakked_core.connection.prices import KrakenHistoricalPrices, interval_for
 from krakked_core.db import make_engine, upgrade
 from krakked_core.errors import PriceNotFinalError
-from krakked_core.portfolio.history import KrakenHistoricalPrices, interval_for
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
 from tests.fakes.account import (

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from krakked_core.clock import ManualClock
 from krakked_core.config import PortfolioConfig
+from krakked_core.connection.account_source import KrakenAccountSource
+from krakked_core.connection.prices import KrakenHistoricalPrices
 from krakked_core.db import make_engine, upgrade
 from krakked_core.model.account import Page, TradeFill
-from krakked_core.portfolio.history import KrakenHistoricalPrices
-from krakked_core.portfolio.kraken_account import KrakenAccountSource
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
 from tests.fakes.account import FakeAccount, FixedPrices, OhlcServer, at, d

@@ -10,12 +10,12 @@ from pydantic import SecretStr
 from krakked_core.clock import ManualClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import KrakenRestClient, build_rest_client
+from krakked_core.connection.account_source import KrakenAccountSource
 from krakked_core.connection.parsers.account import parse_balance
+from krakked_core.connection.prices import KrakenHistoricalPrices, KrakenTickerPrices
 from krakked_core.db import make_engine, upgrade
 from krakked_core.paths import AppPaths
 from krakked_core.portfolio.assets import root
-from krakked_core.portfolio.history import KrakenHistoricalPrices
-from krakked_core.portfolio.kraken_account import KrakenAccountSource, KrakenTickerPrices
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
 from krakked_core.secrets import Credentials

@@ -18,9 +18,9 @@ import polars as pl
 from pydantic import ValidationError
 
 from krakked_core.connection.symbols import normalize_asset
-from krakked_core.model.market import Bar
+from krakked_core.model.market import Bar, BarPage, TradePage, TradeTick
 from krakked_core.model.money import non_negative, to_decimal
-from krakked_core.model.pairs import PairMetadata
+from krakked_core.model.pairs import ListedPair, PairMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -28,15 +28,6 @@ T = TypeVar("T")
 
 SPOT_ASSET_CLASS = "currency"
 DARK_POOL_SUFFIX = ".d"
-
-
-@dataclass(frozen=True)
-class AssetPairEntry:
-    """One ``AssetPairs`` entry: the metadata we keep plus the facts the universe filters on."""
-
-    metadata: PairMetadata
-    spot: bool  # both legs are plain currencies (not futures, not tokenized products)
-    dark_pool: bool  # altname ends in ".d"
 
 
 @dataclass(frozen=True)
@@ -54,33 +45,6 @@ class TickerStats:
     def volume_24h_quote(self) -> Decimal:
         """24h volume in the quote currency (USD for the universe): ``v[1] × p[1]``."""
         return self.volume_24h * self.vwap_24h
-
-
-@dataclass(frozen=True)
-class OhlcPage:
-    """One ``OHLC`` reply: closed bars (oldest → newest), the running bar, and the poll cursor."""
-
-    bars: list[Bar]
-    running: Bar | None
-    last: int | None  # ``since`` for the next poll
-
-
-@dataclass(frozen=True)
-class TradeTick:
-    """One public trade."""
-
-    price: float
-    volume: float
-    time: float  # epoch seconds with fraction
-    trade_id: int | None
-
-
-@dataclass(frozen=True)
-class TradesPage:
-    """One ``Trades`` reply: ticks oldest → newest and the ``since`` cursor for the next page."""
-
-    trades: list[TradeTick]
-    last: str | None
 
 
 class _SkipReport:
@@ -151,7 +115,7 @@ def parse_assets(result: object) -> dict[str, str]:
 
 def parse_asset_pairs(
     result: object, asset_names: Mapping[str, str] | None = None
-) -> list[AssetPairEntry]:
+) -> list[ListedPair]:
     """``AssetPairs`` → one entry per well-formed pair (every quote, every status)."""
     entries = _require_mapping(result, "AssetPairs")
     return _parse_each(
@@ -161,7 +125,7 @@ def parse_asset_pairs(
 
 def _asset_pair(
     raw_name: str, raw: Mapping[str, Any], names: Mapping[str, str] | None
-) -> AssetPairEntry:
+) -> ListedPair:
     altname = str(raw["altname"])
     lot_decimals = int(raw["lot_decimals"])
     tick = raw.get("tick_size")
@@ -186,9 +150,7 @@ def _asset_pair(
     spot = (
         raw.get("aclass_base") == SPOT_ASSET_CLASS and raw.get("aclass_quote") == SPOT_ASSET_CLASS
     )
-    return AssetPairEntry(
-        metadata=metadata, spot=spot, dark_pool=altname.endswith(DARK_POOL_SUFFIX)
-    )
+    return ListedPair(metadata=metadata, spot=spot, dark_pool=altname.endswith(DARK_POOL_SUFFIX))
 
 
 # --- ticker ---------------------------------------------------------------------------------
@@ -215,7 +177,7 @@ def _ticker(raw_name: str, raw: Mapping[str, Any]) -> TickerStats:
 # --- OHLC -----------------------------------------------------------------------------------
 
 
-def parse_ohlc(result: object) -> OhlcPage:
+def parse_ohlc(result: object) -> BarPage:
     """``OHLC`` → closed bars, the running (last) bar kept apart, and ``last``.
 
     Kraken's last row is always the candle still forming; it is never part of ``bars``.
@@ -230,7 +192,7 @@ def parse_ohlc(result: object) -> OhlcPage:
     parsed = _parse_each("OHLC", ((str(i), row) for i, row in enumerate(rows)), _ohlc_row)
     bars = _dedupe_sorted(parsed)
     running = bars.pop() if bars else None
-    return OhlcPage(bars=bars, running=running, last=last)
+    return BarPage(bars=bars, running=running, last=last)
 
 
 def _ohlc_row(_key: str, row: Any) -> Bar:
@@ -272,7 +234,7 @@ def _int_or_none(value: Any) -> int | None:
 # --- trades ---------------------------------------------------------------------------------
 
 
-def parse_trades(result: object) -> TradesPage:
+def parse_trades(result: object) -> TradePage:
     """``Trades`` → ticks oldest → newest and ``last`` (a nanosecond cursor, kept as text)."""
     entries = _require_mapping(result, "Trades")
     last = entries.get("last")
@@ -283,7 +245,7 @@ def parse_trades(result: object) -> TradesPage:
             break
     ticks = _parse_each("Trades", ((str(i), row) for i, row in enumerate(rows)), _trade_row)
     ticks.sort(key=lambda tick: tick.time)
-    return TradesPage(trades=ticks, last=None if last is None else str(last))
+    return TradePage(trades=ticks, last=None if last is None else str(last))
 
 
 def _trade_row(_key: str, row: Any) -> TradeTick:

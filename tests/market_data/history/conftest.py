@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from krakked_core.clock import ManualClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import build_rest_client
+from krakked_core.connection.market_gateway import KrakenMarketGateway
 from krakked_core.market_data.api import MarketDataAPI
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.ohlc_store import OhlcStore
@@ -142,7 +143,7 @@ def api(
     clock = sandbox.clock
     return MarketDataAPI(
         engine=engine,
-        client=build_rest_client(sandbox_config, app_paths, None, clock=clock),
+        market=KrakenMarketGateway(build_rest_client(sandbox_config, app_paths, None), clock),
         store=OhlcStore(sandbox_config.ohlc_root(app_paths), clock),
         live=live_store,
         config=sandbox_config,

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock
 from krakked_core.connection import build_rest_client
+from krakked_core.connection.market_gateway import KrakenMarketGateway
 from krakked_core.market_data.api import MarketDataAPI
 from krakked_core.market_data.archive import import_ohlcvt
 from krakked_core.market_data.live_store import LiveStore
@@ -87,7 +88,7 @@ def test_backfill_makes_no_rest_call_where_the_sandbox_archive_already_reaches(
         config = write_config(app_paths, sim.rest_url)
         api = MarketDataAPI(
             engine=engine,
-            client=build_rest_client(config, app_paths, None, clock=clock),
+            market=KrakenMarketGateway(build_rest_client(config, app_paths, None), clock),
             store=OhlcStore(tmp_path / "ohlc", clock),
             live=LiveStore(engine, clock, stale_tolerance_seconds=60),
             config=config,

@@ -18,6 +18,7 @@ from krakked_core.cli import app
 from krakked_core.clock import ManualClock, SystemClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import KrakenRestClient
+from krakked_core.connection.market_gateway import KrakenMarketGateway
 from krakked_core.db import make_engine, upgrade
 from krakked_core.errors import (
     DataStaleError,
@@ -29,7 +30,7 @@ from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.universe import UniverseBuild, UniverseRepository
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.paths import AppPaths
-from krakked_core.sidecar import Sidecar, fallback_rest_client, stored_universe
+from krakked_core.sidecar import Sidecar, fallback_market_gateway, stored_universe
 from krakked_core.sim import FaultProfile
 from tests.fakes.sidecar import FAST_WS, sidecar_thread
 from tests.market_data.live.conftest import wait_until
@@ -57,7 +58,7 @@ def test_sidecar_with_ws_drops_keeps_data_fresh_and_never_serves_stale_as_fresh(
         store=LiveStore(engine, clock, TOLERANCE),
         pairs=[sim_pairs[p] for p in PAIRS],
         clock=clock,
-        rest=rest,
+        rest=KrakenMarketGateway(rest, clock),
     )
     reader = LiveStore(engine, clock, TOLERANCE)
     sim.set_faults(_faults(drop_every_seconds=1.0))
@@ -247,7 +248,7 @@ def test_sidecar_follows_the_stored_universe_as_it_changes(
         store=LiveStore(engine, clock, TOLERANCE),
         pairs=[by_name["XBTUSD"]],
         clock=clock,
-        rest=rest,
+        rest=KrakenMarketGateway(rest, clock),
         reload_pairs=stored_universe(engine),
     )
     reader = LiveStore(engine, clock, TOLERANCE)
@@ -316,7 +317,7 @@ def test_sidecar_stops_promptly_with_a_rest_call_in_flight_and_flushes_the_last_
         store=LiveStore(engine, clock, TOLERANCE),
         pairs=[sim_pairs["XBTUSD"]],
         clock=clock,
-        rest=rest,
+        rest=KrakenMarketGateway(rest, clock),
     )
     reader = LiveStore(engine, clock, TOLERANCE)
     with sidecar_thread(sidecar, stop_within=4):
@@ -333,12 +334,14 @@ def test_fallback_rest_client_gives_up_after_one_short_try(
 ) -> None:
     sim.set_faults(_faults(timeout=1.0, timeout_seconds=8.0, methods=frozenset({"Time"})))
     exchange = live_config.exchange.model_copy(update={"timeout_seconds": 0.3})
-    client = fallback_rest_client(live_config.model_copy(update={"exchange": exchange}), app_paths)
+    market = fallback_market_gateway(
+        live_config.model_copy(update={"exchange": exchange}), app_paths
+    )
     errors: list[Exception] = []
 
     def call() -> None:
         try:
-            client.server_time()
+            market.check_reachable()
         except NetworkError as exc:
             errors.append(exc)
 

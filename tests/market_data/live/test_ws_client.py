@@ -12,6 +12,7 @@ import pytest
 from krakked_core.clock import SystemClock
 from krakked_core.config import AppConfig
 from krakked_core.connection import KrakenRestClient
+from krakked_core.connection.market_gateway import KrakenMarketGateway
 from krakked_core.market_data.live_cache import LiveCache
 from krakked_core.market_data.live_fallback import RestFallback
 from krakked_core.market_data.live_feed import LiveFeed
@@ -27,7 +28,8 @@ async def running_client(
 ) -> AsyncIterator[tuple[LiveFeed, LiveCache]]:
     clock = SystemClock()
     cache = LiveCache(clock)
-    fallback = RestFallback(rest, pairs, clock, cache) if rest is not None else None
+    market = KrakenMarketGateway(rest, clock) if rest is not None else None
+    fallback = RestFallback(market, pairs, clock, cache) if market is not None else None
     client = kraken_live_feed(
         url=config.exchange.ws_url,
         pairs=pairs,
@@ -188,7 +190,8 @@ def test_rest_fallback_polls_all_tickers_each_cycle_and_a_few_ohlc_keys_in_turn(
     keys = [(p, tf) for p in names for tf in ("1m", "5m")]  # 6 OHLC keys, 2 per cycle
     recording = _RecordingRest(rest)
     cache = LiveCache(SystemClock())
-    fallback = RestFallback(recording, pairs, SystemClock(), cache, ohlc_per_poll=2)
+    market = KrakenMarketGateway(recording, SystemClock())
+    fallback = RestFallback(market, pairs, SystemClock(), cache, ohlc_per_poll=2)
 
     async def scenario() -> None:
         for _ in range(3):

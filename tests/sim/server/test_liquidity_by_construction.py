@@ -9,6 +9,7 @@ import pytest
 from krakked_core.clock import ManualClock
 from krakked_core.config import AppConfig, UniverseConfig
 from krakked_core.connection import build_rest_client
+from krakked_core.connection.market_gateway import KrakenMarketGateway
 from krakked_core.errors import ConfigError
 from krakked_core.market_data.universe import fetch_universe
 from krakked_core.paths import AppPaths
@@ -35,11 +36,11 @@ def test_universe_at_50_dates_over_two_years_then_same_pairs_and_band_never_in(
     with SandboxExchange(SimSettings(history_days=1, tier="none"), clock=clock) as sim:
         exchange = {"rest_url": sim.rest_url, "public_rate_per_second": 500}
         config = AppConfig.model_validate({"exchange": exchange})
-        client = build_rest_client(config, app_paths, None)
+        market = KrakenMarketGateway(build_rest_client(config, app_paths, None), clock)
         seen: dict[datetime, tuple[list[str], set[str], str]] = {}
         for when in times:
             clock.set(when)
-            build = fetch_universe(client, UniverseConfig(), "USD")
+            build = fetch_universe(market, UniverseConfig(), "USD")
             over_2m = {name for name, usd in build.volume_24h_usd.items() if usd >= 2_000_000}
             seen[when] = (build.canonicals, over_2m, build.rejected.get("BANDUSD", ""))
 

@@ -1,4 +1,5 @@
-"""Prices at a past moment from Kraken's public ``OHLC`` (``HistoricalPriceSource``).
+"""Prices from Kraken's public endpoints: the latest (``Ticker``, a ``PriceSource``) and at a
+past moment (``OHLC``, a ``HistoricalPriceSource``).
 
 ``OHLC`` only ever returns the most recent 720 candles of an interval, so the finest interval
 whose window still reaches back to the event (with a small margin) is used, and the event is
@@ -15,20 +16,29 @@ fetched asks again.
 
 import logging
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from krakked_core.clock import Clock
-from krakked_core.connection.parsers.market import parse_ohlc
-from krakked_core.errors import DataError, InvalidArgumentsError, PriceNotFinalError
+from krakked_core.connection.intervals import KRAKEN_INTERVAL
+from krakked_core.connection.parsers.market import parse_ohlc, parse_ticker
+from krakked_core.errors import (
+    DataError,
+    DataUnavailableError,
+    InvalidArgumentsError,
+    PriceNotFinalError,
+    UnknownPairError,
+    VenueError,
+)
 from krakked_core.model.market import Bar
 
 logger = logging.getLogger(__name__)
 
 # Kraken's OHLC intervals (minutes) finest first, and how many rows one reply holds.
-INTERVALS = (1, 5, 15, 60, 240, 1440)
+INTERVALS = tuple(sorted(KRAKEN_INTERVAL.values()))
 WINDOW_ROWS = 720
 # Rows of the window not relied on: the exchange's clock and ours, and the fetch, may differ.
 MARGIN_ROWS = 2
@@ -36,6 +46,32 @@ MARGIN_ROWS = 2
 
 class OhlcClient(Protocol):
     def ohlc(self, pair: str, interval: int, since: int | None = None) -> Any: ...
+
+
+class TickerClient(Protocol):
+    def ticker(self, pairs: Sequence[str]) -> Any: ...
+
+
+class KrakenTickerPrices:
+    """``PriceSource`` from Kraken's public ``Ticker`` (last trade price), one pair per call.
+
+    Used where no live market data service is at hand (the CLI); venue failures become the
+    DataErrors the portfolio treats as "unvalued".
+    """
+
+    def __init__(self, client: TickerClient) -> None:
+        self._client = client
+
+    def get_latest_price(self, pair: str) -> Decimal:
+        try:
+            stats = parse_ticker(self._client.ticker([pair]))
+        except InvalidArgumentsError as exc:
+            raise UnknownPairError(f"{pair}: {exc}") from exc
+        except VenueError as exc:
+            raise DataUnavailableError(f"{pair}: {type(exc).__name__}: {exc}") from exc
+        if len(stats) != 1:
+            raise UnknownPairError(f"{pair}: the ticker answered for {sorted(stats)}")
+        return next(iter(stats.values())).last
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,8 @@
-"""Adapters from the Kraken REST client to the portfolio's ports (``AccountSource``, prices)."""
+"""``AccountSource`` over Kraken's private REST endpoints (or the sandbox exchange's)."""
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Protocol
 
 from krakked_core.connection.parsers.account import (
@@ -12,14 +11,8 @@ from krakked_core.connection.parsers.account import (
     parse_ledgers,
     parse_trades_history,
 )
-from krakked_core.connection.parsers.market import parse_asset_pairs, parse_ticker
+from krakked_core.connection.parsers.market import parse_asset_pairs
 from krakked_core.connection.symbols import normalize
-from krakked_core.errors import (
-    DataUnavailableError,
-    InvalidArgumentsError,
-    UnknownPairError,
-    VenueError,
-)
 from krakked_core.model.account import (
     AccountBalances,
     ExchangeOrder,
@@ -59,10 +52,6 @@ class AccountClient(Protocol):
     ) -> Any: ...
 
     def asset_pairs(self, pairs: Sequence[str] | None = None) -> Any: ...
-
-
-class TickerClient(Protocol):
-    def ticker(self, pairs: Sequence[str]) -> Any: ...
 
 
 def pair_names(result: object) -> dict[str, tuple[str, str]]:
@@ -120,28 +109,6 @@ class KrakenAccountSource:
 
     def balances(self) -> AccountBalances:
         return parse_balance(self._client.balance())
-
-
-class KrakenTickerPrices:
-    """``PriceSource`` from Kraken's public ``Ticker`` (last trade price), one pair per call.
-
-    Used where no live market data service is at hand (the CLI); venue failures become the
-    DataErrors the portfolio treats as "unvalued".
-    """
-
-    def __init__(self, client: TickerClient) -> None:
-        self._client = client
-
-    def get_latest_price(self, pair: str) -> Decimal:
-        try:
-            stats = parse_ticker(self._client.ticker([pair]))
-        except InvalidArgumentsError as exc:
-            raise UnknownPairError(f"{pair}: {exc}") from exc
-        except VenueError as exc:
-            raise DataUnavailableError(f"{pair}: {type(exc).__name__}: {exc}") from exc
-        if len(stats) != 1:
-            raise UnknownPairError(f"{pair}: the ticker answered for {sorted(stats)}")
-        return next(iter(stats.values())).last
 
 
 def _names(result: object, key: str, pair_of: Callable[[Mapping[str, Any]], Any]) -> set[str]:
