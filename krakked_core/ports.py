@@ -80,7 +80,8 @@ class LiveMarketData(Protocol):
 
 
 class AccountSource(Protocol):
-    """The account's history and balances as domain values (Kraken adapter or the sandbox).
+    """The account's history and balances as domain values (Kraken's adapter in
+    ``connection.account_source``, against Kraken or the sandbox; fakes in tests).
 
     History pages come newest first, ``offset`` rows in, from ``start`` (exclusive) when given;
     ``Page.count`` is the total the query matches. Failures are the typed VenueErrors.

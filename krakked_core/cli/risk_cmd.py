@@ -10,7 +10,7 @@ from krakked_core.cli.common import exit_on_error, print_json, runtime
 from krakked_core.cli.cycle_cmd import engine_for
 from krakked_core.errors import ConfigError
 from krakked_core.risk.scenario import evaluate_scenario
-from krakked_core.strategy.decision_views import risk_status_json
+from krakked_core.risk.views import risk_status_json
 
 risk_app = typer.Typer(
     help="Risk state and what-if evaluation of risk limits.", no_args_is_help=True

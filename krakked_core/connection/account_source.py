@@ -1,4 +1,4 @@
-"""``AccountSource`` over Kraken's private REST endpoints (or the sandbox exchange's)."""
+"""Kraken's account history and balances as domain values: the ``AccountSource`` adapter."""
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence

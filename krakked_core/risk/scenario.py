@@ -35,7 +35,7 @@ from krakked_core.model.market import Bar, Timeframe
 from krakked_core.portfolio.models import MANUAL
 from krakked_core.risk.context import PositionExposure, RiskContext
 from krakked_core.risk.engine import RiskEngine
-from krakked_core.strategy.decision_views import action_json, risk_status_json
+from krakked_core.risk.views import action_json, risk_status_json
 
 LIQUIDITY_WINDOW = timedelta(hours=24)
 BarRow = tuple[int, float, float, float, float, float]

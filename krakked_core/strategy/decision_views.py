@@ -4,13 +4,12 @@ Money and percentages are decimal strings (``model.precision.decimal_text``), ti
 UTC with a ``Z``, as in ``portfolio.views``. The CLI's ``--json`` and the API print exactly these.
 """
 
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from krakked_core.control_state import KillSwitchState
-from krakked_core.model.decisions import ExecutionPlan, RiskAdjustedAction, RiskStatus
+from krakked_core.model.decisions import ExecutionPlan
 from krakked_core.portfolio.views import money, timestamp
+from krakked_core.risk.views import action_json
 from krakked_core.strategy.decision_store import DecisionRecord
 from krakked_core.strategy.strategy_state import StrategyState
 
@@ -21,33 +20,6 @@ def kill_switch_json(state: KillSwitchState) -> dict[str, Any]:
         "reason": state.reason,
         "source": state.source,
         "changed_at": timestamp(state.changed_at),
-    }
-
-
-def action_json(action: RiskAdjustedAction) -> dict[str, Any]:
-    return {
-        "pair": action.pair,
-        "strategy_id": action.strategy_id,
-        "action_type": action.action_type,
-        "target_base_size": money(action.target_base_size),
-        "target_notional_usd": money(action.target_notional_usd),
-        "current_base_size": money(action.current_base_size),
-        "blocked": action.blocked,
-        "clamped": action.clamped,
-        "blocked_reasons": list(action.blocked_reasons),
-        "reason": action.reason,
-    }
-
-
-def risk_status_json(status: RiskStatus) -> dict[str, Any]:
-    return {
-        "kill_switch_active": status.kill_switch_active,
-        "kill_switch_reasons": list(status.kill_switch_reasons),
-        "daily_drawdown_pct": money(status.daily_drawdown_pct),
-        "drift_flag": status.drift_flag,
-        "total_exposure_pct": money(status.total_exposure_pct),
-        "per_asset_exposure_pct": _percentages(status.per_asset_exposure_pct),
-        "per_strategy_exposure_pct": _percentages(status.per_strategy_exposure_pct),
     }
 
 
@@ -76,10 +48,6 @@ def decision_json(record: DecisionRecord) -> dict[str, Any]:
         "kill_switch_reasons": list(record.kill_switch_reasons),
         "notes": record.notes,
     }
-
-
-def _percentages(values: Mapping[str, Decimal]) -> dict[str, str | None]:
-    return {key: money(value) for key, value in sorted(values.items())}
 
 
 def strategy_state_json(state: StrategyState) -> dict[str, Any]:
