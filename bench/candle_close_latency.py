@@ -18,7 +18,6 @@ it asserts nothing.
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from typing import Any
 import requests
 import yaml
 
+from krakked_core.loopback import free_port
 from krakked_core.paths import AppPaths
 from krakked_core.strategy.candle_close import DEFAULT_GRACE_SECONDS
 
@@ -52,13 +52,6 @@ class Cycle:
     created: float
     started: float
     ended: float
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _config(pairs: list[str]) -> dict[str, Any]:
@@ -133,7 +126,7 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KRAKKED_")}
         env["KRAKKED_CONFIG_DIR"] = str(paths.config_dir)
         env["KRAKKED_DATA_DIR"] = str(paths.data_dir)
-        port = _free_port()
+        port = free_port()
         terminal = Path(tmp) / "terminal.txt"
         with terminal.open("wb") as out:
             command = ["up", "--sim", "--dagster-port", str(port)]

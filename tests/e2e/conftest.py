@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
+from krakked_core.loopback import free_port
 from krakked_core.paths import AppPaths
-from tests.e2e.dagster_graphql import STARTUP_SECONDS, Dagster
-from tests.e2e.test_up import free_port, start_up, wait_for
+from tests.e2e.up_system import STARTUP_SECONDS, Dagster, start_up, wait_for
 
 
 @pytest.fixture

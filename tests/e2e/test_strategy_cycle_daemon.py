@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.dagster_graphql import Dagster
+from tests.e2e.up_system import Dagster
 
 pytestmark = pytest.mark.e2e
 

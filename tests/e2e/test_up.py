@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,16 +16,11 @@ import dagster as dg
 import pytest
 import requests
 
+from krakked_core.loopback import free_port
 from krakked_core.paths import AppPaths
+from tests.e2e.up_system import start_up, wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def descendants(pid: int) -> set[int]:
@@ -105,16 +99,6 @@ def launch_tail_run(port: int) -> str:
     return run_id
 
 
-def wait_for(
-    condition: Callable[[], bool], seconds: float, what: str, up: subprocess.Popen[bytes]
-) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert up.poll() is None, f"krakked up exited early with {up.returncode}"
-        assert time.monotonic() < deadline, f"{what} within {seconds} s"
-        time.sleep(0.5)
-
-
 def data_status(env: dict[str, str]) -> dict[str, object]:
     out = subprocess.run(
         [sys.executable, "-m", "krakked_core.cli", "data-status", "--json"],
@@ -125,16 +109,6 @@ def data_status(env: dict[str, str]) -> dict[str, object]:
         check=False,
     )
     return json.loads(out.stdout) if out.returncode == 0 else {}
-
-
-def start_up(port: int, terminal: Path) -> subprocess.Popen[bytes]:
-    with terminal.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "krakked_core.cli", "up", "--sim", "--dagster-port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=out,
-            start_new_session=True,
-        )
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to find the children")

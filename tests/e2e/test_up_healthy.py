@@ -15,7 +15,7 @@ import pytest
 
 from krakked_core.market_data.tail import tail_partition_day
 from krakked_core.paths import AppPaths
-from tests.e2e.dagster_graphql import RUN_SECONDS, Dagster
+from tests.e2e.up_system import RUN_SECONDS, Dagster
 
 pytestmark = pytest.mark.e2e
 

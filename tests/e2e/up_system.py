@@ -1,6 +1,11 @@
-"""The running Dagster webserver of a `krakked up --sim`, read and driven through its GraphQL."""
+"""A `krakked up --sim` in a child process, and its Dagster webserver read and driven through
+its GraphQL."""
 
+import subprocess
+import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -18,6 +23,26 @@ mutation($params: ExecutionParams!) {
 }
 """
 RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+
+
+def start_up(port: int, terminal: Path) -> subprocess.Popen[bytes]:
+    with terminal.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "krakked_core.cli", "up", "--sim", "--dagster-port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+            start_new_session=True,
+        )
+
+
+def wait_for(
+    condition: Callable[[], bool], seconds: float, what: str, up: subprocess.Popen[bytes]
+) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert up.poll() is None, f"krakked up exited early with {up.returncode}"
+        assert time.monotonic() < deadline, f"{what} within {seconds} s"
+        time.sleep(0.5)
 
 
 class Dagster:
