@@ -54,6 +54,11 @@ class MarketGateway(Protocol):
         """Snapshots keyed by canonical pair, for those of ``pairs`` the venue answered for."""
         ...
 
+    @property
+    def bars_window(self) -> int:
+        """How many of the newest candles of a timeframe ``bars`` reaches (older: ``trades``)."""
+        ...
+
     def bars(self, pair: str, timeframe: Timeframe, since: int | None = None) -> BarPage:
         """Candles from ``since`` (epoch seconds) on, as far as one reply reaches."""
         ...

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from krakked_core.clock import Clock
-from krakked_core.connection.intervals import KRAKEN_INTERVAL
+from krakked_core.connection.intervals import KRAKEN_INTERVAL, OHLC_WINDOW_ROWS
 from krakked_core.connection.parsers.market import (
     parse_asset_pairs,
     parse_assets,
@@ -41,6 +41,8 @@ class KrakenMarketGateway:
     entries of a reply are skipped and logged by the parsers. Venue failures are the typed
     VenueErrors of the client. ``clock`` stamps the ticker snapshots.
     """
+
+    bars_window = OHLC_WINDOW_ROWS
 
     def __init__(self, client: PublicClient, clock: Clock) -> None:
         self._client = client

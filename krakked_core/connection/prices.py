@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from krakked_core.clock import Clock
-from krakked_core.connection.intervals import KRAKEN_INTERVAL
+from krakked_core.connection.intervals import KRAKEN_INTERVAL, OHLC_WINDOW_ROWS
 from krakked_core.connection.parsers.market import parse_ohlc, parse_ticker
 from krakked_core.errors import (
     DataError,
@@ -37,9 +37,8 @@ from krakked_core.model.market import Bar
 
 logger = logging.getLogger(__name__)
 
-# Kraken's OHLC intervals (minutes) finest first, and how many rows one reply holds.
+# Kraken's OHLC intervals (minutes) finest first.
 INTERVALS = tuple(sorted(KRAKEN_INTERVAL.values()))
-WINDOW_ROWS = 720
 # Rows of the window not relied on: the exchange's clock and ours, and the fetch, may differ.
 MARGIN_ROWS = 2
 
@@ -86,7 +85,7 @@ def interval_for(at: datetime, now: datetime) -> int | None:
     at_s, now_s = int(at.timestamp()), int(now.timestamp())
     for minutes in INTERVALS:
         width = minutes * 60
-        if at_s // width >= now_s // width - (WINDOW_ROWS - 1 - MARGIN_ROWS):
+        if at_s // width >= now_s // width - (OHLC_WINDOW_ROWS - 1 - MARGIN_ROWS):
             return minutes
     return None
 

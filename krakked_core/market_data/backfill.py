@@ -1,6 +1,7 @@
 """Fill the OHLC store from whichever source reaches the range asked for.
 
-- ``OHLC`` (REST) serves only the most recent 720 intervals: the recent window and tail updates.
+- ``OHLC`` (REST) serves only the most recent intervals (``bars_window``, 720 on Kraken): the
+  recent window and tail updates.
 - Kraken's OHLCVT CSV archives (``import_ohlcvt``, see archive.py) serve deep history.
 - Older gaps that neither covers are rebuilt from ``Trades`` pages (1000 trades per call).
 
@@ -27,7 +28,6 @@ from krakked_core.ports import MarketGateway
 
 logger = logging.getLogger(__name__)
 
-REST_WINDOW_BARS = 720
 # Start trusting REST a few intervals inside its window: the window slides while we page.
 REST_SAFETY_BARS = 10
 MAX_TRADE_PAGES = 100_000
@@ -79,7 +79,7 @@ class OhlcBackfiller:
         running_open = self.now() // seconds * seconds
         end = running_open if until is None else min(until, running_open)
         start = self._start(pair.canonical, timeframe, since, end)
-        rest_floor = running_open - (REST_WINDOW_BARS - REST_SAFETY_BARS) * seconds
+        rest_floor = running_open - (self._market.bars_window - REST_SAFETY_BARS) * seconds
         sources: list[str] = []
         requests = written = 0
         with self._progress(f"{pair.canonical} {timeframe}", max(0, end - start)) as progress:
@@ -117,7 +117,7 @@ class OhlcBackfiller:
         newest = self._store.newest_time(pair, timeframe)
         if newest is not None:
             return newest + seconds
-        return end - (REST_WINDOW_BARS - REST_SAFETY_BARS) * seconds
+        return end - (self._market.bars_window - REST_SAFETY_BARS) * seconds
 
     def _from_rest(self, pair: PairMetadata, timeframe: Timeframe, start: int, end: int) -> int:
         seconds = timeframe_seconds(timeframe)
