@@ -54,9 +54,7 @@ from krakked_core.model.pairs import PairMetadata
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.25  # how often the listener's watchdog runs, and how fast a stop is noticed
-# A receive of a frame already queued does not yield to the event loop: in a flood, the reader
-# gives the other tasks (the publisher, the REST fallback) their turn every so many frames.
-YIELD_EVERY_FRAMES = 64
+YIELD_EVERY_FRAMES = 64  # in a flood, the reader lets the other tasks run this often
 # Ticker updates on best-bid/offer changes too, not only on trades (Kraken's default), so bid and
 # ask stay current on quiet pairs.
 TICKER_EVENT_TRIGGER = "bbo"
@@ -279,17 +277,9 @@ class KrakenWsSession:
             await listener.on_open()
             handle = self.frame_handler(listener)
             timeout = self._config.heartbeat_timeout_seconds
-            unyielded = 0
             while not stop.is_set():
-                raw = await _recv(ws, TICK_SECONDS)
+                got_data = await _read_for_a_tick(ws, conn, handle, stop, self._clock) or got_data
                 now = self._clock.monotonic()
-                if raw is not None:
-                    conn.last_frame_at = now
-                    got_data = handle(raw) or got_data
-                    unyielded += 1
-                if unyielded >= YIELD_EVERY_FRAMES:  # frames queued up: let the loop run too
-                    unyielded = 0
-                    await asyncio.sleep(0)
                 if now - conn.last_frame_at > timeout:
                     raise _SilentSocketError(f"no frame for {timeout:g}s")
                 if now >= conn.next_scan_at:  # once per tick, not after every frame
@@ -441,13 +431,34 @@ def _v2_symbol_of(meta: PairMetadata) -> str | None:
     return symbol if base and quote else None
 
 
-async def _recv(ws: ClientConnection, timeout: float) -> str | bytes | None:
-    # ``asyncio.timeout``, not ``wait_for``: no task per frame on the hot path.
-    try:
-        async with asyncio.timeout(timeout):
-            return await ws.recv()
-    except TimeoutError:
-        return None
+async def _read_for_a_tick(
+    ws: ClientConnection,
+    conn: _Connection,
+    handle: Callable[[str | bytes], bool],
+    stop: asyncio.Event,
+    clock: MonotonicClock,
+) -> bool:
+    """Handle frames until the next tick is due or ``TICK_SECONDS`` pass without one; True when
+    one carried channel data.
+
+    One timeout spans the tick's frames: a timeout per frame cost more than handling it. A
+    receive of a frame already queued does not yield to the event loop, so in a flood the
+    reader gives the other tasks (the publisher, the REST fallback) their turn now and then.
+    """
+    got_data, unyielded = False, 0
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(TICK_SECONDS):
+            while not stop.is_set():
+                raw = await ws.recv()
+                conn.last_frame_at = now = clock.monotonic()
+                got_data = handle(raw) or got_data
+                if now >= conn.next_scan_at:
+                    break
+                unyielded += 1
+                if unyielded >= YIELD_EVERY_FRAMES:
+                    unyielded = 0
+                    await asyncio.sleep(0)
+    return got_data
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
