@@ -37,7 +37,7 @@ portfolio_ledger_entries = Table(
     Column("time", DateTime(timezone=True), nullable=False, index=True),
     Column("type", String(32), nullable=False),
     Column("subtype", String(32), nullable=False, server_default=""),
-    Column("asset", String(16), nullable=False),
+    Column("asset", String(16), nullable=False, index=True),  # each sync looks up KFEE rows
     Column("amount", DecimalText, nullable=False),
     Column("fee", DecimalText, nullable=False),
     Column("balance", DecimalText, nullable=True),
