@@ -2,13 +2,16 @@
 
 One resource per outside-world dependency, so a test (or a deployment) swaps one without
 touching the others: where config and data live (``KrakkedSettings``), the clock
-(``ClockResource``: the system's, or pinned like a sandbox), the app DB, Kraken's public
-market data, and the services composed from them (market data, portfolio, the decision engine).
-``build_resources`` wires the set the code location uses; tests give it other settings and a
-pinned clock.
+(``ClockResource``: the system's, or pinned like a sandbox), the app DB, and the venue behind
+the ports of ``krakked_core.ports`` — ``MarketGatewayResource`` and ``AccountSourceResource``,
+each an abstract resource with a Kraken implementation (aimed at Kraken or the sandbox exchange
+by the config's ``exchange.rest_url``) and fakes in ``tests/fakes`` — then the services composed
+from them (market data, portfolio, the decision engine). ``build_resources`` wires the set the
+code location uses; tests give it other settings, a pinned clock, or another venue.
 """
 
 import os
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,17 +21,17 @@ from sqlalchemy import Engine
 
 from krakked_core.clock import Clock, ManualClock, PinnedClock, SystemClock
 from krakked_core.config import AppConfig, load_config
-from krakked_core.connection import build_market_gateway
+from krakked_core.connection.compose import build_account_source, build_market_gateway
 from krakked_core.db import check_schema, make_engine
 from krakked_core.errors import NoCredentialsError
 from krakked_core.market_data.api import MarketDataAPI, build_market_data_api
 from krakked_core.market_data.ohlc_store import OhlcStore
 from krakked_core.paths import AppPaths
-from krakked_core.portfolio.compose import build_portfolio_service
+from krakked_core.portfolio.compose import NoAccount, build_portfolio_service
 from krakked_core.portfolio.service import PortfolioService
-from krakked_core.ports import MarketGateway
+from krakked_core.ports import AccountSource, MarketGateway
 from krakked_core.secrets import Credentials, load_credentials
-from krakked_core.strategy.cycle import compose_engine
+from krakked_core.strategy.cycle import build_engine
 from krakked_core.strategy.engine import StrategyRiskEngine
 
 Resources = dict[str, dg.ConfigurableResource]  # type: ignore[type-arg]
@@ -106,16 +109,48 @@ class AppDatabase(dg.ConfigurableResource):  # type: ignore[type-arg]
             self._engine = None
 
 
-class KrakenRest(dg.ConfigurableResource):  # type: ignore[type-arg]
-    """Kraken's public market data over REST (rate-limited like every other process's)."""
+class MarketGatewayResource(dg.ConfigurableResource, ABC):  # type: ignore[type-arg]
+    """The venue's public market data (``ports.MarketGateway``)."""
+
+    @abstractmethod
+    def gateway(self) -> MarketGateway: ...
+
+
+class KrakenMarket(MarketGatewayResource):
+    """Kraken's public REST market data (rate-limited like every other process's), or the
+    sandbox exchange's when the config aims ``exchange.rest_url`` at it."""
 
     settings: KrakkedSettings
     clock: ClockResource
 
-    def market(self) -> MarketGateway:
+    def gateway(self) -> MarketGateway:
         settings = self.settings
         return build_market_gateway(
             settings.app_config(), settings.paths(), clock=self.clock.clock()
+        )
+
+
+class AccountSourceResource(dg.ConfigurableResource, ABC):  # type: ignore[type-arg]
+    """The account's balances and history (``ports.AccountSource``)."""
+
+    @abstractmethod
+    def account(self) -> AccountSource: ...
+
+
+class KrakenAccount(AccountSourceResource):
+    """The account of the run's API key on Kraken (or the sandbox); without credentials, one
+    that says syncing needs them (reading the books still works)."""
+
+    settings: KrakkedSettings
+    clock: ClockResource
+
+    def account(self) -> AccountSource:
+        credentials = self.settings.credentials()
+        if credentials is None:
+            return NoAccount()
+        settings = self.settings
+        return build_account_source(
+            settings.app_config(), settings.paths(), credentials, clock=self.clock.clock()
         )
 
 
@@ -125,7 +160,7 @@ class MarketData(dg.ConfigurableResource):  # type: ignore[type-arg]
     settings: KrakkedSettings
     clock: ClockResource
     database: AppDatabase
-    rest: KrakenRest
+    market: MarketGatewayResource
 
     def api(self) -> MarketDataAPI:
         return build_market_data_api(
@@ -133,7 +168,7 @@ class MarketData(dg.ConfigurableResource):  # type: ignore[type-arg]
             self.settings.paths(),
             self.database.engine(),
             clock=self.clock.clock(),
-            market=self.rest.market(),
+            market=self.market.gateway(),
             show_progress=False,
         )
 
@@ -152,6 +187,8 @@ class Portfolio(dg.ConfigurableResource):  # type: ignore[type-arg]
     settings: KrakkedSettings
     clock: ClockResource
     database: AppDatabase
+    account: AccountSourceResource
+    market: MarketGatewayResource
 
     def service(self) -> PortfolioService:
         return build_portfolio_service(
@@ -160,6 +197,8 @@ class Portfolio(dg.ConfigurableResource):  # type: ignore[type-arg]
             self.database.engine(),
             self.settings.credentials(),
             clock=self.clock.clock(),
+            account=self.account.account(),
+            market=self.market.gateway(),
         )
 
 
@@ -170,6 +209,7 @@ class StrategyEngine(dg.ConfigurableResource):  # type: ignore[type-arg]
     clock: ClockResource
     database: AppDatabase
     market_data: MarketData
+    portfolio: Portfolio
     _engine: StrategyRiskEngine | None = PrivateAttr(default=None)
 
     def market(self) -> MarketDataAPI:
@@ -178,34 +218,48 @@ class StrategyEngine(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     def engine(self) -> StrategyRiskEngine:
         if self._engine is None:
-            self._engine = compose_engine(
+            self._engine = build_engine(
                 self.settings.app_config(),
-                self.settings.paths(),
                 self.database.engine(),
-                self.settings.credentials(),
+                portfolio=self.portfolio.service(),
+                market=self.market_data.api(),
                 clock=self.clock.clock(),
             )
         return self._engine
 
 
 def build_resources(
-    settings: KrakkedSettings | None = None, clock: ClockResource | None = None
+    settings: KrakkedSettings | None = None,
+    clock: ClockResource | None = None,
+    *,
+    market: MarketGatewayResource | None = None,
+    account: AccountSourceResource | None = None,
 ) -> Resources:
-    """The resource set of the code location (or of a test, given other settings or a clock)."""
+    """The resource set of the code location, or of a test given other settings, a pinned
+    clock, or another venue (``market``, ``account``: Kraken's adapters when None)."""
     settings = settings or KrakkedSettings()
     clock = clock or ClockResource()
     database = AppDatabase(settings=settings)
-    rest = KrakenRest(settings=settings, clock=clock)
-    market_data = MarketData(settings=settings, clock=clock, database=database, rest=rest)
+    market = market or KrakenMarket(settings=settings, clock=clock)
+    account = account or KrakenAccount(settings=settings, clock=clock)
+    market_data = MarketData(settings=settings, clock=clock, database=database, market=market)
+    portfolio = Portfolio(
+        settings=settings, clock=clock, database=database, account=account, market=market
+    )
     return {
         "settings": settings,
         "clock": clock,
         "database": database,
-        "kraken_rest": rest,
+        "market": market,
+        "account": account,
         "market_data": market_data,
-        "portfolio": Portfolio(settings=settings, clock=clock, database=database),
+        "portfolio": portfolio,
         "strategy_engine": StrategyEngine(
-            settings=settings, clock=clock, database=database, market_data=market_data
+            settings=settings,
+            clock=clock,
+            database=database,
+            market_data=market_data,
+            portfolio=portfolio,
         ),
     }
 

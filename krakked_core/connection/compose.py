@@ -1,11 +1,12 @@
 """Build a ``KrakenRestClient`` wired to the file-backed nonce and rate limiters of ``paths``,
-and the market gateway over it."""
+and the port adapters over it (market gateway, account source)."""
 
 import time
 from pathlib import Path
 
 from krakked_core.clock import Clock, SystemClock
 from krakked_core.config import AppConfig
+from krakked_core.connection.account_source import KrakenAccountSource
 from krakked_core.connection.client import KrakenRestClient
 from krakked_core.connection.market_gateway import KrakenMarketGateway
 from krakked_core.connection.nonce import FileNonceSource
@@ -67,3 +68,10 @@ def build_market_gateway(
     stamped by ``clock``."""
     client = build_rest_client(config, paths, None, clock=clock, retry=retry)
     return KrakenMarketGateway(client, clock or SystemClock())
+
+
+def build_account_source(
+    config: AppConfig, paths: AppPaths, credentials: Credentials, *, clock: Clock | None = None
+) -> KrakenAccountSource:
+    """The account of ``credentials``' key on ``exchange.rest_url`` (Kraken or the sandbox)."""
+    return KrakenAccountSource(build_rest_client(config, paths, credentials, clock=clock))

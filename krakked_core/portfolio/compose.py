@@ -17,7 +17,7 @@ from krakked_core.model.account import AccountBalances, ExchangeOrder, LedgerEnt
 from krakked_core.paths import AppPaths
 from krakked_core.portfolio.service import PortfolioService
 from krakked_core.portfolio.store import PortfolioStore
-from krakked_core.ports import AccountSource, PriceSource
+from krakked_core.ports import AccountSource, MarketGateway, PriceSource
 from krakked_core.secrets import Credentials
 
 
@@ -70,21 +70,25 @@ def build_portfolio_service(
     credentials: Credentials | None,
     *,
     clock: Clock | None = None,
+    account: AccountSource | None = None,
+    market: MarketGateway | None = None,
 ) -> PortfolioService:
     """Kraken (or the sandbox at ``exchange.rest_url``) for history, pair names (AssetPairs)
-    and prices at past events (OHLC); live cache then REST for current prices."""
+    and prices at past events (OHLC); live cache then REST for current prices. ``account`` and
+    ``market`` replace the Kraken adapters of those ports (the pipeline's resources pass theirs).
+    """
     clock = clock or SystemClock()
     client = build_rest_client(config, paths, credentials, clock=clock)
     # KrakenAccountSource reads AssetPairs for the pair → (base, quote) map itself.
-    account: AccountSource = KrakenAccountSource(client) if credentials else NoAccount()
-    market = build_market_data_api(
-        config, paths, engine, clock=clock, market=KrakenMarketGateway(client, clock)
+    account = account or (KrakenAccountSource(client) if credentials else NoAccount())
+    market_data = build_market_data_api(
+        config, paths, engine, clock=clock, market=market or KrakenMarketGateway(client, clock)
     )
     return PortfolioService(
         config=config.portfolio,
         store=PortfolioStore(engine),
         account=account,
-        prices=FirstAvailablePrice(market, KrakenTickerPrices(client)),
+        prices=FirstAvailablePrice(market_data, KrakenTickerPrices(client)),
         clock=clock,
         history=KrakenHistoricalPrices(client, clock),
     )
