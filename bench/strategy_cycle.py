@@ -27,7 +27,7 @@ import dagster as dg
 import yaml
 
 from krakked_core.clock import ManualClock
-from krakked_core.config import load_config
+from krakked_core.config_loading import load_config
 from krakked_core.control_state import ControlStateStore
 from krakked_core.db import make_engine, upgrade
 from krakked_core.market_data.api import MarketDataAPI

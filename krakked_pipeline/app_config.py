@@ -4,6 +4,6 @@ Partitions and schedules are built from it at import; a config error fails the c
 with the reason.
 """
 
-from krakked_core.config import load_config
+from krakked_core.config_loading import load_config
 
 CONFIG = load_config()

@@ -20,7 +20,8 @@ from pydantic import PrivateAttr
 from sqlalchemy import Engine
 
 from krakked_core.clock import Clock, ManualClock, PinnedClock, SystemClock
-from krakked_core.config import AppConfig, load_config
+from krakked_core.config import AppConfig
+from krakked_core.config_loading import load_config
 from krakked_core.connection.compose import build_account_source, build_market_gateway
 from krakked_core.db import check_schema, make_engine
 from krakked_core.errors import NoCredentialsError

@@ -3,7 +3,7 @@
 Only ``connection/`` (and the sandbox exchange in ``sim/``) knows Kraken's wire format: nothing
 else imports a parser or the REST client; the rest of the system sees Kraken through the ports
 in ``ports.py``, implemented by adapters in ``connection/``. And no package imports one that
-imports it back, deferred imports inside functions included (one known exception, below).
+imports it back, deferred imports inside functions included.
 """
 
 import ast
@@ -17,11 +17,6 @@ KNOWS_KRAKEN = ("krakked_core.connection", "krakked_core.sim")
 WIRE_MODULES = ("krakked_core.connection.parsers", "krakked_core.connection.client")
 # What ``krakked_core.connection`` re-exports of the wire modules.
 WIRE_NAMES = frozenset({"KrakenRestClient", "decode_reply"})
-# The one cycle left, named so no other can join it: ``config.parse_config`` checks strategy
-# parameters through the strategy registry (a deferred import) while the strategies take their
-# config types from ``config``. Config loading is being reworked (issue 8); the entry goes then,
-# and ``test_known_cycle_edges_are_still_there`` says when.
-KNOWN_CYCLE_EDGES = frozenset({("krakked_core.config", "krakked_core.strategy")})
 
 
 def _module_name(path: Path) -> str:
@@ -128,15 +123,7 @@ def _cycle(graph: dict[str, dict[str, str]]) -> list[str]:
 
 def test_no_package_import_cycle() -> None:
     graph = _package_graph()
-    for source, target in KNOWN_CYCLE_EDGES:
-        graph[source].pop(target, None)
     cycle = _cycle(graph)
     path = [f"{a} -> {b} ({graph[a][b]})" for a, b in pairwise(cycle)]
 
     assert path == []
-
-
-def test_known_cycle_edges_are_still_there() -> None:
-    graph = _package_graph()
-
-    assert {(a, b) for a, b in KNOWN_CYCLE_EDGES if b in graph.get(a, {})} == KNOWN_CYCLE_EDGES

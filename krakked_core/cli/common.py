@@ -12,7 +12,8 @@ import typer
 from sqlalchemy import Engine
 
 from krakked_core.clock import Clock, SystemClock
-from krakked_core.config import AppConfig, load_effective_config
+from krakked_core.config import AppConfig
+from krakked_core.config_loading import load_effective_config
 from krakked_core.db import make_engine
 from krakked_core.errors import ConfigError, KrakkedError
 from krakked_core.log import configure_logging

@@ -6,7 +6,7 @@ import typer
 import yaml
 
 from krakked_core.cli.common import exit_on_error, print_json, runtime
-from krakked_core.config import load_config_file
+from krakked_core.config_loading import load_config_file
 
 config_app = typer.Typer(help="Show or check configuration.", no_args_is_help=True)
 

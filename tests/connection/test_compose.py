@@ -1,7 +1,8 @@
 import stat
 
 from krakked_core.clock import ManualClock, SystemClock
-from krakked_core.config import AppConfig, load_config
+from krakked_core.config import AppConfig
+from krakked_core.config_loading import load_config
 from krakked_core.connection import KrakenRestClient, build_rest_client
 from krakked_core.paths import AppPaths
 from krakked_core.secrets import Credentials

@@ -7,7 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from krakked_core.cli import app
-from krakked_core.config import AppConfig, env_overrides, load_config, load_config_file
+from krakked_core.config import AppConfig
+from krakked_core.config_loading import env_overrides, load_config, load_config_file
 from krakked_core.errors import ConfigError
 from krakked_core.paths import AppPaths
 

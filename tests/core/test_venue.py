@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from krakked_core.cli import app
 from krakked_core.cli.sim_cmd import credentials_file, load_or_create_credentials
 from krakked_core.clock import ManualClock, SystemClock
-from krakked_core.config import DEFAULTS_SOURCE, ENV_SOURCE, load_effective_config
+from krakked_core.config_loading import DEFAULTS_SOURCE, ENV_SOURCE, load_effective_config
 from krakked_core.errors import ConfigError
 from krakked_core.loopback import free_port
 from krakked_core.paths import AppPaths

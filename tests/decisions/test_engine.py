@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from krakked_core.config import parse_config
+from krakked_core.config_loading import parse_config
 from krakked_core.errors import ConfigError
 from krakked_core.model.decisions import OPENING_ACTIONS
 from krakked_core.strategy.sources import CycleCandles

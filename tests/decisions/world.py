@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock
-from krakked_core.config import AppConfig, parse_config
+from krakked_core.config import AppConfig
+from krakked_core.config_loading import parse_config
 from krakked_core.control_state import ControlStateStore
 from krakked_core.errors import NetworkError
 from krakked_core.market_data.api import MarketDataAPI

@@ -18,7 +18,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from krakked_core.config import load_config
+from krakked_core.config_loading import load_config
 from krakked_core.db import make_engine, upgrade
 from krakked_core.market_data.api import build_market_data_api
 from krakked_core.market_data.live_store import LiveStore

@@ -4,7 +4,8 @@ from typing import Any
 
 import yaml
 
-from krakked_core.config import AppConfig, load_config
+from krakked_core.config import AppConfig
+from krakked_core.config_loading import load_config
 from krakked_core.paths import AppPaths
 
 

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine
 
 from krakked_core.clock import ManualClock
-from krakked_core.config import PortfolioConfig, parse_config
+from krakked_core.config import PortfolioConfig
+from krakked_core.config_loading import parse_config
 from krakked_core.db.portfolio_tables import portfolio_cash_flows, portfolio_ledger_entries
 from krakked_core.errors import ConfigError, DataStaleError
 from krakked_core.portfolio.service import PortfolioService

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from krakked_core.config import parse_config
+from krakked_core.config_loading import parse_config
 from krakked_core.risk.engine import RiskEngine
 from tests.fakes.risk import context, engine, intent, position
 

@@ -4,13 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from krakked_core.config import (
-    AppConfig,
-    UniverseFilterConfig,
-    env_overrides,
-    load_config_file,
-    parse_config,
-)
+from krakked_core.config import AppConfig, UniverseFilterConfig
+from krakked_core.config_loading import env_overrides, load_config_file, parse_config
 from krakked_core.errors import ConfigError
 from krakked_core.strategy.ema_cross_rsi import EmaCrossRsiStrategy
 from krakked_core.strategy.registry import build_strategies
