@@ -15,6 +15,7 @@ from krakked_core.cli.common import (
 )
 from krakked_core.db import check_schema
 from krakked_core.errors import NoCredentialsError
+from krakked_core.model.market import TIMEFRAMES
 from krakked_core.secrets import Credentials
 from krakked_core.strategy.cycle import compose_engine, run_decision_cycle
 from krakked_core.strategy.decision_views import plan_json
@@ -29,7 +30,7 @@ def engine_for(rt: Runtime, credentials: Credentials | None = None) -> StrategyR
 
 def cycle_cmd(
     ctx: typer.Context,
-    timeframe: str = typer.Option(..., "--timeframe", help="The candle: 1m, 5m, 15m, 1h, 4h, 1d."),
+    timeframe: str = typer.Option(..., "--timeframe", help=f"The candle: {', '.join(TIMEFRAMES)}."),
     at: str | None = typer.Option(
         None, "--at", help="Decide on the candle closed at this ISO time (default: now)."
     ),

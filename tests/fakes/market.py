@@ -4,7 +4,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from krakked_core.model.market import BarPage, TickerSnapshot, Timeframe, TradePage
+from krakked_core.model.market import (
+    TIMEFRAME_SECONDS,
+    Bar,
+    BarPage,
+    TickerSnapshot,
+    Timeframe,
+    TradePage,
+)
 from krakked_core.model.pairs import ListedPair, PairMetadata
 from krakked_core.ports import MarketGateway
 from krakked_pipeline.resources import MarketGatewayResource
@@ -14,10 +21,11 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 class ListedUsdPairs:
-    """A venue listing ``<base>USD`` spot pairs, each trading ``volume_24h`` units at ``price``.
-
-    Only the universe's calls answer; candles and trades are not part of this venue.
+    """A flat market listing ``<base>USD`` spot pairs: every pair trades ``volume_24h`` units a
+    day at ``price``, its candles are flat at that price, and it reports no public trades.
     """
+
+    bars_window = 720  # as Kraken's OHLC: the newest 720 candles of a timeframe
 
     def __init__(self, bases: Sequence[str], price: Decimal, volume_24h: Decimal) -> None:
         self._pairs = [usd_pair(base) for base in bases]
@@ -45,10 +53,20 @@ class ListedUsdPairs:
         }
 
     def bars(self, pair: str, timeframe: Timeframe, since: int | None = None) -> BarPage:
-        raise NotImplementedError("this venue has no candles")
+        seconds = TIMEFRAME_SECONDS[timeframe]
+        running = int(NOW.timestamp()) // seconds * seconds
+        first = running - self.bars_window * seconds
+        start = first if since is None else max(first, since // seconds * seconds)
+        price, volume = float(self._price), float(self._volume) * seconds / 86400
+        bars = [
+            Bar(time=t, open=price, high=price, low=price, close=price, vwap=price,
+                volume=volume, count=1)
+            for t in range(start, running, seconds)
+        ]  # fmt: skip
+        return BarPage(bars=bars, running=None, last=running)
 
     def trades(self, pair: str, since: int | str | None = None) -> TradePage:
-        raise NotImplementedError("this venue has no trades")
+        return TradePage(trades=[], last=None if since is None else str(since))
 
 
 class FakeMarket(MarketGatewayResource):

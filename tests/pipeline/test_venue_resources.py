@@ -6,9 +6,10 @@ import yaml
 from krakked_core.db import make_engine, upgrade
 from krakked_core.market_data.universe import UniverseRepository
 from krakked_core.paths import AppPaths
+from krakked_core.ports import MarketGateway
 from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.resources import KrakenAccount, KrakenMarket, KrakkedSettings, build_resources
-from tests.fakes.market import FakeMarket
+from tests.fakes.market import NOW, FakeMarket
 
 
 def _settings(app_paths: AppPaths) -> KrakkedSettings:
@@ -46,3 +47,18 @@ def test_pair_universe_materializes_from_a_fake_venue_swapped_in_as_the_market_r
         "XBTUSD",
     ]
     engine.dispose()
+
+
+def test_the_fake_venue_answers_every_call_of_the_port_as_a_flat_market() -> None:
+    venue: MarketGateway = FakeMarket(bases=["XBT"], price="250").gateway()
+    hour = 3600
+    running = int(NOW.timestamp()) // hour * hour
+
+    page = venue.bars("XBTUSD", "1h")
+    later = venue.bars("XBTUSD", "1h", since=running - 3 * hour)
+
+    assert len(page.bars) == venue.bars_window and page.running is None
+    assert page.bars[-1].time == running - hour  # closed bars only
+    assert {(bar.low, bar.high) for bar in page.bars} == {(250.0, 250.0)}
+    assert [bar.time for bar in later.bars] == [running - 3 * hour + i * hour for i in range(3)]
+    assert venue.trades("XBTUSD", since=5).trades == []
