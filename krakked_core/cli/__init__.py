@@ -3,6 +3,7 @@
 import typer
 
 from krakked_core.cli import (
+    api_cmd,
     config_cmd,
     credentials_cmd,
     cycle_cmd,
@@ -40,6 +41,7 @@ for module in (
     strategies_cmd,
     decisions_cmd,
     up_cmd,
+    api_cmd,
 ):
     module.register(app)
 

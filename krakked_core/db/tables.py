@@ -3,6 +3,7 @@
 from sqlalchemy import Column, DateTime, Integer, String, Table, Text
 
 from krakked_core.db import market_tables  # noqa: F401  (registers its tables)
+from krakked_core.db.control_plane_tables import audit_log  # noqa: F401
 from krakked_core.db.control_tables import control_state  # noqa: F401
 from krakked_core.db.decision_tables import decisions  # noqa: F401
 from krakked_core.db.live_tables import data_status, live_bars, live_ticker  # noqa: F401

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from krakked_core.clock import Clock, SystemClock
 from krakked_core.config import AppConfig
+from krakked_core.config_overlay import OverlayStore, apply_overlay
 from krakked_core.control_state import ControlStateStore
 from krakked_core.market_data.api import MarketDataAPI, build_market_data_api
 from krakked_core.model.decisions import ExecutionPlan
@@ -28,14 +29,16 @@ def build_engine(
     market: MarketDataAPI,
     clock: Clock | None = None,
 ) -> StrategyRiskEngine:
-    """An initialized engine on the app DB (ConfigError when a strategy's config is invalid)."""
+    """An initialized engine on the app DB, with the operator's runtime overlay applied
+    (``config_overlay``); ConfigError when a strategy's config (or the overlay) is invalid."""
+    clock = clock or SystemClock()
     engine = StrategyRiskEngine(
-        config,
+        apply_overlay(config, OverlayStore(db, clock).load()),
         portfolio=portfolio,
         market=market,
-        control=ControlStateStore(db, clock or SystemClock()),
+        control=ControlStateStore(db, clock),
         decisions=DecisionStore(db),
-        clock=clock or SystemClock(),
+        clock=clock,
     )
     engine.initialize()
     return engine
