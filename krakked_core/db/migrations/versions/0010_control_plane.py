@@ -1,17 +1,17 @@
 """Control plane: the audit log of operator actions and the runtime config overlay.
 
-On the ``control`` branch, after the kill switch's tables.
+A branch of its own from the baseline, beside ``control`` (the kill switch's tables).
 
 Revision ID: 0010_control_plane
-Revises: 0007_control_state
+Revises: 0001_baseline
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_control_plane"
-down_revision = "0007_control_state"
-branch_labels = None
+down_revision = "0001_baseline"
+branch_labels = ("control_plane",)
 depends_on = None
 
 _TZ = sa.DateTime(timezone=True)
