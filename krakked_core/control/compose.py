@@ -19,6 +19,10 @@ from krakked_core.secrets import Credentials, ValidationOutcome, validate_creden
 from krakked_core.strategy.decision_store import DecisionStore
 from krakked_core.strategy.engine import StrategyRiskEngine
 
+# How long a costly answer (risk status, summary …) is shared by every client: well under the
+# panel's refresh (ui.refresh_intervals), so no one sees it older than a refresh.
+READ_TTL_SECONDS = 1.0
+
 
 def build_control_plane(
     config: AppConfig,
@@ -28,6 +32,7 @@ def build_control_plane(
     *,
     clock: Clock,
     market: MarketGateway | None = None,
+    read_ttl_seconds: float = READ_TTL_SECONDS,
 ) -> ControlPlane:
     """The facade on the app DB and the exchange at ``exchange.rest_url`` (Kraken or the
     sandbox); ``market`` replaces the Kraken adapter of public market data.
@@ -66,6 +71,7 @@ def build_control_plane(
         health=health,
         clock=clock,
         live_check=_live_check(config, paths, credentials, clock),
+        read_ttl_seconds=read_ttl_seconds,
     )
 
 

@@ -25,6 +25,7 @@ from krakked_core.control.errors import (
 )
 from krakked_core.control.health import HealthProbe
 from krakked_core.control.phrases import GO_LIVE
+from krakked_core.control.read_cache import ReadCache
 from krakked_core.control.settings import RuntimeSettings
 from krakked_core.control.views import (
     Decision,
@@ -67,6 +68,7 @@ class ControlPlane:
         health: HealthProbe,
         clock: Clock,
         live_check: LiveCheck | None = None,
+        read_ttl_seconds: float = 0.0,
     ) -> None:
         self._settings = settings
         self._engine = engine
@@ -77,6 +79,7 @@ class ControlPlane:
         self._health = health
         self._clock = clock
         self._live_check = live_check
+        self._reads = ReadCache(clock, read_ttl_seconds)
 
     # --- system -----------------------------------------------------------------------------
 
@@ -90,14 +93,17 @@ class ControlPlane:
     # --- portfolio --------------------------------------------------------------------------
 
     def portfolio_summary(self) -> PortfolioSummary:
-        return PortfolioSummary(
-            equity=self._portfolio.get_equity(),
-            pnl=self._portfolio.get_pnl_summary(),
-            last_snapshot=self._portfolio.latest_snapshot(),
+        return self._reads.get(
+            "summary",
+            lambda: PortfolioSummary(
+                equity=self._portfolio.get_equity(),
+                pnl=self._portfolio.get_pnl_summary(),
+                last_snapshot=self._portfolio.latest_snapshot(),
+            ),
         )
 
     def positions(self) -> list[Position]:
-        return self._portfolio.get_positions()
+        return self._reads.get("positions", self._portfolio.get_positions)
 
     def exposure(self) -> Exposure:
         """By asset (the portfolio's shares) and by strategy (positions by who opened them)."""
@@ -153,6 +159,9 @@ class ControlPlane:
     # --- risk -------------------------------------------------------------------------------
 
     def risk_status(self) -> RiskStatus:
+        return self._reads.get("risk_status", self._compute_risk_status)
+
+    def _compute_risk_status(self) -> RiskStatus:
         self.config()  # the engine follows the overlay
         return self._engine.get_risk_status()
 
@@ -185,7 +194,10 @@ class ControlPlane:
     # --- strategies -------------------------------------------------------------------------
 
     def strategies(self) -> list[StrategyState]:
-        self.config()
+        return self._reads.get("strategies", self._compute_strategies)
+
+    def _compute_strategies(self) -> list[StrategyState]:
+        self.config()  # the engine follows the overlay
         return self._engine.get_strategy_state()
 
     def strategy_config(self, strategy_id: str) -> SectionSettings:
@@ -269,7 +281,8 @@ class ControlPlane:
     @contextmanager
     def _audited(self, action: str, params: Mapping[str, Any], actor: Actor) -> Iterator[None]:
         try:
-            yield
+            with self._reads.locked():
+                yield
         except ControlError as exc:
             self._audit.record(action, params, actor, "refused", str(exc))
             raise

@@ -3,6 +3,9 @@ every attempt, however it ended."""
 
 from typing import Any
 
+from krakked_core.clock import ManualClock
+from krakked_core.control.compose import READ_TTL_SECONDS
+from krakked_core.control_state import ControlStateStore
 from tests.api.conftest import Api
 
 
@@ -144,3 +147,20 @@ def test_execution_mode_when_live_not_enabled_in_config_then_409(api: Api) -> No
 
 def test_decisions_when_none_yet_then_empty_list(api: Api) -> None:
     assert api.data("/api/decisions") == []
+
+
+def test_risk_status_when_changed_through_the_api_then_shown_at_once(api: Api) -> None:
+    assert api.data("/api/risk/status")["kill_switch_active"] is False  # now a recent answer
+    api.send("post", "/api/risk/kill_switch", {"active": True})
+    assert api.data("/api/risk/status")["kill_switch_active"] is True
+
+
+def test_risk_status_when_changed_by_another_process_then_shown_once_the_answer_ages(
+    api: Api, clock: ManualClock
+) -> None:
+    assert api.data("/api/risk/status")["kill_switch_active"] is False
+    ControlStateStore(api.db, clock).set_kill_switch(True, reason="cli", source="cli")
+    assert api.data("/api/risk/status")["kill_switch_active"] is False  # shared for a moment
+    clock.advance(READ_TTL_SECONDS)
+    assert api.data("/api/risk/status")["kill_switch_active"] is True
+    assert api.data("/api/risk/kill_switch")["active"] is True  # the switch itself: never cached

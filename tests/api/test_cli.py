@@ -16,8 +16,10 @@ def test_api_when_non_loopback_bind_without_auth_then_refuses_to_start(host: str
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("127.5.0.1", True), ("::1", True), ("localhost", True)]
-    + [("0.0.0.0", False), ("10.0.0.1", False), ("krakked.lan", False)],
+    [
+        *[("127.0.0.1", True), ("127.5.0.1", True), ("::1", True), ("localhost", True)],
+        *[("0.0.0.0", False), ("10.0.0.1", False), ("krakked.lan", False)],
+    ],
 )
 def test_is_loopback_when_address_given_then_only_this_machine_counts(
     host: str, loopback: bool

@@ -9,13 +9,13 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import Engine
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import Engine
 
 from krakked_core.paths import AppPaths
 from krakked_core.sim import SandboxExchange
