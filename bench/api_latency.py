@@ -11,7 +11,8 @@ due (a slow answer delays the ones behind it, and that counts), and prints p50/p
 
 Beside it, two baselines measured in the same run: a naive client opening a new connection
 per request, and the same calls made in-process on a facade that recomputes every answer (no
-shared recent answer: what each request would cost the server without ``READ_TTL_SECONDS``). The goal is p99 ≤ 50 ms over HTTP. A script that prints figures; it asserts nothing.
+shared recent answer: what each request would cost the server without ``READ_TTL_SECONDS``).
+The goal is p99 ≤ 50 ms over HTTP. A script that prints figures; it asserts nothing.
 """
 
 import argparse
