@@ -17,6 +17,7 @@ everything handed to the listener speaks canonical pairs (``XBTUSD``).
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import logging
@@ -315,16 +316,7 @@ class KrakenWsSession:
         self.last_message_at = now
         message = parse_ws_message(raw)
         if isinstance(message, TickerMessage | OhlcMessage):
-            for rejected in message.rejected:
-                self._skip(rejected)
-        if isinstance(message, TickerMessage):
-            for ticker in message.items:
-                self._guarded("malformed_ticker", self._on_ticker, listener, ticker, now)
-            return True
-        if isinstance(message, OhlcMessage):
-            snapshot = message.type == "snapshot"
-            for candle in message.items:
-                self._guarded("malformed_ohlc", self._on_ohlc, listener, candle, snapshot)
+            self._on_data(listener, message, now)
             return True
         if isinstance(message, SubscriptionAck):
             self._on_ack(listener, message)
@@ -334,12 +326,30 @@ class KrakenWsSession:
             self._skip(message)
         return False
 
-    def _guarded(self, kind: str, handle: Callable[..., None], *args: Any) -> None:
-        """Handle one data item; an item our models (or the listener) refuse is skipped."""
-        try:
-            handle(*args)
-        except (ValueError, ValidationError) as exc:
-            self._skip(Unparsed(kind, f"{type(exc).__name__}: {exc}"))
+    def _on_data(
+        self, listener: WsListener, message: TickerMessage | OhlcMessage, now: datetime
+    ) -> None:
+        """Hand on a data frame's items; each is guarded on its own: one our models (or the
+        listener) refuse is skipped. (The guard is spelled out in each loop: on the hot path
+        a call per item to a guarding helper cost more than the guard.)"""
+        for rejected in message.rejected:
+            self._skip(rejected)
+        if isinstance(message, TickerMessage):
+            for ticker in message.items:
+                try:
+                    self._on_ticker(listener, ticker, now)
+                except (ValueError, ValidationError) as exc:
+                    self._refused("malformed_ticker", exc)
+            return
+        snapshot = message.type == "snapshot"
+        for candle in message.items:
+            try:
+                self._on_ohlc(listener, candle, snapshot)
+            except (ValueError, ValidationError) as exc:
+                self._refused("malformed_ohlc", exc)
+
+    def _refused(self, kind: str, exc: Exception) -> None:
+        self._skip(Unparsed(kind, f"{type(exc).__name__}: {exc}"))
 
     def _on_status(self, message: StatusMessage) -> None:
         if message.system != self.exchange_system:
@@ -410,7 +420,7 @@ class KrakenWsSession:
 def bar_of(item: WsOhlcItem) -> Bar:
     """The candle of an ohlc item (floats, like every ``Bar``)."""
     return Bar(
-        time=int(item.interval_begin.timestamp()),
+        time=_epoch(item.interval_begin),
         open=float(item.open),
         high=float(item.high),
         low=float(item.low),
@@ -419,6 +429,12 @@ def bar_of(item: WsOhlcItem) -> Bar:
         volume=float(item.volume),
         count=item.trades,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _epoch(begin: datetime) -> int:
+    """A candle's opening second: the same few times over and over, converted once each."""
+    return int(begin.timestamp())
 
 
 def _v2_symbol_of(meta: PairMetadata) -> str | None:
