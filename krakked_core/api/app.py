@@ -10,7 +10,7 @@ from starlette.types import ASGIApp
 
 from krakked_core.api.errors import ERROR_RESPONSES, install_error_handlers
 from krakked_core.api.guard import Guard
-from krakked_core.api.routes import decisions, portfolio, risk, strategies, system
+from krakked_core.api.routes import decisions, execution, portfolio, risk, strategies, system
 from krakked_core.config import UiConfig
 from krakked_core.control import ControlPlane
 
@@ -29,7 +29,7 @@ def create_app(control: ControlPlane, ui: UiConfig, *, metrics: ASGIApp | None =
     )
     app.state.control = control
     api = APIRouter(prefix=f"{base}/api", responses=ERROR_RESPONSES)
-    for module in (portfolio, risk, strategies, decisions, system):
+    for module in (portfolio, risk, strategies, execution, decisions, system):
         api.include_router(module.router)
     app.include_router(api)
     if metrics is not None:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from krakked_core.control.audit import AuditEntry
+from krakked_core.control.execution_port import OrderView, ResultView
 from krakked_core.control.views import Decision, Exposure, Health, SectionSettings
 from krakked_core.model.decisions import StrategyIntent
 from krakked_core.portfolio.models import PortfolioSnapshot
@@ -92,4 +93,35 @@ def health_json(health: Health) -> dict[str, Any]:
         "version": health.version,
         "schema_revisions": list(health.schema_revisions),
         "started_at": timestamp(health.started_at),
+    }
+
+
+def order_json(order: OrderView) -> dict[str, Any]:
+    return {
+        "local_id": order.local_id,
+        "plan_id": order.plan_id,
+        "strategy_id": order.strategy_id,
+        "pair": order.pair,
+        "side": order.side,
+        "order_type": order.order_type,
+        "kraken_order_id": order.kraken_order_id,
+        "requested_base_size": money(order.requested_volume),
+        "requested_price": money(order.requested_price),
+        "status": str(order.status),
+        "cumulative_base_filled": money(order.filled_volume),
+        "avg_fill_price": money(order.avg_fill_price),
+        "created_at": timestamp(order.created_at),
+        "updated_at": timestamp(order.updated_at),
+    }
+
+
+def execution_json(result: ResultView) -> dict[str, Any]:
+    return {
+        "plan_id": result.plan_id,
+        "mode": result.mode,
+        "started_at": timestamp(result.started_at),
+        "completed_at": timestamp(result.completed_at),
+        "success": result.success,
+        "errors": list(result.errors),
+        "orders": [order_json(o) for o in result.orders],
     }

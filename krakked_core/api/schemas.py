@@ -254,6 +254,40 @@ class AuditOut(BaseModel):
     detail: str
 
 
+# --- execution ------------------------------------------------------------------------------
+
+
+class OrderOut(BaseModel):
+    local_id: str
+    plan_id: str | None
+    strategy_id: str
+    pair: str
+    side: str
+    order_type: str
+    kraken_order_id: str | None
+    requested_base_size: Money
+    requested_price: Money | None
+    status: str
+    cumulative_base_filled: Money
+    avg_fill_price: Money | None
+    created_at: str
+    updated_at: str
+
+
+class ExecutionOut(BaseModel):
+    plan_id: str
+    mode: str
+    started_at: str
+    completed_at: str | None
+    success: bool
+    errors: list[str]
+    orders: list[OrderOut]
+
+
+class CancelAllOut(BaseModel):
+    canceled: int
+
+
 # --- system ---------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ makes no sense now or lacks its confirmation phrase, and ends in one ``audit_log
 happened (``ok``, ``refused``, ``failed``).
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -22,9 +22,11 @@ from krakked_core.control.errors import (
     ControlError,
     InvalidChangeError,
     NotFoundError,
+    UnavailableError,
 )
+from krakked_core.control.execution_port import ExecutionPort, OrderView, ResultView
 from krakked_core.control.health import HealthProbe
-from krakked_core.control.phrases import GO_LIVE
+from krakked_core.control.phrases import CANCEL_ALL, FLATTEN, GO_LIVE
 from krakked_core.control.read_cache import ReadCache
 from krakked_core.control.settings import RuntimeSettings
 from krakked_core.control.views import (
@@ -52,6 +54,9 @@ TUNABLE_STRATEGY_FIELDS = frozenset({"max_positions", "stop_atr_multiple", "prio
 
 LiveCheck = Callable[[], ValidationOutcome]
 
+# Order states in which an order may still trade (the OMS's non-terminal ``OrderStatus``).
+LIVE_STATUSES = frozenset({"pending", "submitted", "submit_unknown", "open", "partially_filled"})
+
 
 class ControlPlane:
     """Every collaborator is passed in (``krakked_core.control.compose`` builds them)."""
@@ -69,6 +74,7 @@ class ControlPlane:
         clock: Clock,
         live_check: LiveCheck | None = None,
         read_ttl_seconds: float = 0.0,
+        execution: ExecutionPort | None = None,
     ) -> None:
         self._settings = settings
         self._engine = engine
@@ -80,6 +86,7 @@ class ControlPlane:
         self._clock = clock
         self._live_check = live_check
         self._reads = ReadCache(clock, read_ttl_seconds)
+        self._execution = execution
 
     # --- system -----------------------------------------------------------------------------
 
@@ -253,17 +260,67 @@ class ControlPlane:
     def audit(self, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
         return self._audit.recent(limit=limit, action=action)
 
+    # --- orders and executions --------------------------------------------------------------
+
+    def open_orders(self) -> Sequence[OrderView]:
+        return self._reads.get("open_orders", self._oms().open_orders)
+
+    def recent_executions(self, limit: int = 20) -> Sequence[ResultView]:
+        return self._oms().recent_executions(limit)
+
+    def order(self, local_id: str) -> OrderView:
+        return self._oms().order(local_id)
+
+    def cancel_order(self, local_id: str, actor: Actor) -> OrderView:
+        with self._audited("cancel_order", {"local_id": local_id}, actor):
+            return self._oms().cancel_order(local_id)
+
+    def cancel_all(self, actor: Actor, *, confirm: str = "") -> int:
+        with self._audited("cancel_all", {}, actor):
+            oms = self._oms()
+            if confirm != CANCEL_ALL:
+                raise ConfirmationError(CANCEL_ALL)
+            return oms.cancel_all()
+
+    def flatten_all(self, actor: Actor, *, confirm: str = "") -> ResultView:
+        """Close every position through the OMS's emergency flatten (``FLATTEN``)."""
+        with self._audited("flatten_all", {}, actor):
+            oms = self._oms()
+            if confirm != FLATTEN:
+                raise ConfirmationError(FLATTEN)
+            return oms.flatten_all()
+
+    def _oms(self) -> ExecutionPort:
+        if self._execution is None:
+            raise UnavailableError(
+                "no execution service (OMS) in this API process: orders, cancels and flatten "
+                "are unavailable here"
+            )
+        return self._execution
+
     # --- execution mode ---------------------------------------------------------------------
 
     def set_execution_mode(self, mode: str, actor: Actor, *, confirm: str = "") -> AppConfig:
         """Switch paper / dry_run / live (live: ``GO LIVE``, ``live_mode_enabled``, a key that
         works); the composition root of the OMS reads it when it next starts."""
         with self._audited("set_execution_mode", {"mode": mode}, actor):
+            self._require_no_live_orders()
             if mode == "live":
                 if confirm != GO_LIVE:
                     raise ConfirmationError(GO_LIVE)
                 self._require_live_ready()
             return self._settings.change(EXECUTION, {"mode": mode}, source=actor.source)
+
+    def _require_no_live_orders(self) -> None:
+        """A plan is executing while any of its orders may still trade: no mode change then."""
+        if self._execution is None:
+            return  # no OMS here: the mode is config the OMS reads when it next starts
+        live = [o for o in self._execution.open_orders() if o.status in LIVE_STATUSES]
+        if live:
+            raise ActionRefusedError(
+                f"{len(live)} orders are still open or in flight: cancel them (or let them "
+                "finish) before changing the execution mode"
+            )
 
     def _require_live_ready(self) -> None:
         if not self.config().execution.live_mode_enabled:

@@ -1,6 +1,9 @@
 """Schemathesis over the OpenAPI schema against a live `krakked api` on loopback (on the
 sandbox exchange, with auth on through ``KRAKKED_UI__AUTH__TOKEN``): every operation, valid
-and invalid inputs; no server error, and every answer fits the schema of its own status."""
+and invalid inputs; no server error, and every answer fits the schema of its own status.
+
+The one 5xx allowed is the execution routes' documented 503 while the API process has no OMS
+(``_oms_unavailable``); once it has one, they get no exception."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +25,7 @@ from krakked_core.sim import SandboxExchange
 from tests.api.conftest import TOKEN, sandbox_config
 from tests.api.live import live_api
 
-CHECKS = [
-    not_a_server_error,
+CONFORMANCE = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
@@ -48,6 +50,15 @@ def api_url(
         yield url
 
 
+def _oms_unavailable(path: str, response: schemathesis.Response) -> bool:
+    """The one 5xx allowed: the execution routes' 503 while no OMS is in the API process."""
+    return (
+        path.startswith("/api/execution/")
+        and response.status_code == 503
+        and "no execution service (OMS)" in response.json()["error"]
+    )
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_fuzz_when_schema_explored_then_no_server_error_and_every_answer_fits_it(
     api_url: str,
@@ -69,6 +80,9 @@ def test_fuzz_when_schema_explored_then_no_server_error_and_every_answer_fits_it
             suppress_health_check=list(HealthCheck),
         )
         def explore(case: schemathesis.Case) -> None:
-            case.call_and_validate(base_url=api_url, headers=HEADERS, checks=CHECKS)
+            response = case.call(base_url=api_url, headers=HEADERS)
+            case.validate_response(response, checks=CONFORMANCE)
+            if not _oms_unavailable(case.path, response):
+                case.validate_response(response, checks=[not_a_server_error])
 
         explore()
