@@ -7,6 +7,7 @@ from krakked_core.config import AppConfig
 from krakked_core.config_overlay import OverlayStore
 from krakked_core.connection import build_rest_client
 from krakked_core.control.audit import AuditLog
+from krakked_core.control.execution_port import ExecutionPort
 from krakked_core.control.health import HealthProbe
 from krakked_core.control.plane import ControlPlane, LiveCheck
 from krakked_core.control.settings import RuntimeSettings
@@ -33,9 +34,11 @@ def build_control_plane(
     clock: Clock,
     market: MarketGateway | None = None,
     read_ttl_seconds: float = READ_TTL_SECONDS,
+    execution: ExecutionPort | None = None,
 ) -> ControlPlane:
     """The facade on the app DB and the exchange at ``exchange.rest_url`` (Kraken or the
-    sandbox); ``market`` replaces the Kraken adapter of public market data.
+    sandbox); ``market`` replaces the Kraken adapter of public market data; ``execution`` is
+    the OMS (None: the execution routes answer 503).
 
     The engine starts on the files' config: the runtime overlay is applied on top by
     ``RuntimeSettings``, so a bad overlay shows in the health instead of stopping the API.
@@ -72,6 +75,7 @@ def build_control_plane(
         clock=clock,
         live_check=_live_check(config, paths, credentials, clock),
         read_ttl_seconds=read_ttl_seconds,
+        execution=execution,
     )
 
 

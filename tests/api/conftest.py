@@ -23,6 +23,7 @@ from krakked_core.config import AppConfig, UiConfig
 from krakked_core.config_loading import parse_config
 from krakked_core.control import ControlPlane
 from krakked_core.control.compose import build_control_plane
+from krakked_core.control.execution_port import ExecutionPort
 from krakked_core.paths import AppPaths
 from krakked_core.portfolio.compose import build_portfolio_service
 from krakked_core.secrets import Credentials
@@ -142,10 +143,12 @@ def make_api(
     """Start an API with the given ``ui`` settings (several may run; all stop at the end)."""
     stack: list[Any] = []
 
-    def start(**ui: Any) -> Api:
+    def start(execution: ExecutionPort | None = None, **ui: Any) -> Api:
         ui_config = UiConfig.model_validate(ui)
         served_config = config.model_copy(update={"ui": ui_config})
-        plane = build_control_plane(served_config, app_paths, engine, credentials, clock=clock)
+        plane = build_control_plane(
+            served_config, app_paths, engine, credentials, clock=clock, execution=execution
+        )
         context = served(create_app(plane, ui_config))
         url = context.__enter__()
         stack.append(context)
