@@ -143,13 +143,20 @@ def make_api(
     """Start an API with the given ``ui`` settings (several may run; all stop at the end)."""
     stack: list[Any] = []
 
-    def start(execution: ExecutionPort | None = None, **ui: Any) -> Api:
+    def start(
+        execution: ExecutionPort | None = None,
+        live_mode_enabled: bool = False,
+        key: Credentials | None = credentials,
+        metrics: Any = None,
+        **ui: Any,
+    ) -> Api:
         ui_config = UiConfig.model_validate(ui)
-        served_config = config.model_copy(update={"ui": ui_config})
+        mode = config.execution.model_copy(update={"live_mode_enabled": live_mode_enabled})
+        served_config = config.model_copy(update={"ui": ui_config, "execution": mode})
         plane = build_control_plane(
-            served_config, app_paths, engine, credentials, clock=clock, execution=execution
+            served_config, app_paths, engine, key, clock=clock, execution=execution
         )
-        context = served(create_app(plane, ui_config))
+        context = served(create_app(plane, ui_config, metrics=metrics))
         url = context.__enter__()
         stack.append(context)
         headers = {"Authorization": f"Bearer {TOKEN}"} if ui_config.auth.enabled else {}

@@ -3,10 +3,13 @@ every attempt, however it ended."""
 
 from typing import Any
 
+from pydantic import SecretStr
+
 from krakked_core.clock import ManualClock
 from krakked_core.control.compose import READ_TTL_SECONDS
 from krakked_core.control_state import ControlStateStore
-from tests.api.conftest import Api
+from krakked_core.secrets import Credentials
+from tests.api.conftest import Api, ApiFactory
 
 
 def _audit(api: Api) -> list[dict[str, Any]]:
@@ -164,3 +167,32 @@ def test_risk_status_when_changed_by_another_process_then_shown_once_the_answer_
     clock.advance(READ_TTL_SECONDS)
     assert api.data("/api/risk/status")["kill_switch_active"] is True
     assert api.data("/api/risk/kill_switch")["active"] is True  # the switch itself: never cached
+
+
+def test_execution_mode_when_live_enabled_and_key_works_then_live(make_api: ApiFactory) -> None:
+    api = make_api(live_mode_enabled=True)
+    body = {"mode": "live", "confirm": "GO LIVE"}
+    response = api.send("patch", "/api/system/execution_mode", body)
+    assert response.status_code == 200, response.text
+    assert api.data("/api/system/health")["mode"] == "live"
+    assert _audit(api)[0]["params"] == {"mode": "live"}  # the phrase is not a parameter
+
+
+def test_execution_mode_when_live_and_key_refused_then_409_saying_why(
+    make_api: ApiFactory,
+) -> None:
+    wrong = Credentials(api_key=SecretStr("bad"), api_secret=SecretStr("c2VjcmV0"))
+    api = make_api(live_mode_enabled=True, key=wrong)
+    body = {"mode": "live", "confirm": "GO LIVE"}
+    response = api.send("patch", "/api/system/execution_mode", body)
+    assert response.status_code == 409
+    assert "live mode needs a working API key" in response.json()["error"]
+    assert api.data("/api/system/health")["mode"] == "paper"
+
+
+def test_execution_mode_when_live_and_no_key_then_409(make_api: ApiFactory) -> None:
+    api = make_api(live_mode_enabled=True, key=None)
+    body = {"mode": "live", "confirm": "GO LIVE"}
+    response = api.send("patch", "/api/system/execution_mode", body)
+    assert response.status_code == 409
+    assert "needs API credentials" in response.json()["error"]

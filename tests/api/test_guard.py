@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 import requests
+from starlette.responses import PlainTextResponse
 
 from tests.api.conftest import TOKEN, Api, ApiFactory
 
@@ -93,3 +94,13 @@ def test_errors_when_any_route_fails_then_documented_in_openapi(api: Api) -> Non
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             assert {"401", "403", "422", "503"} <= set(operation["responses"]), (method, path)
+
+
+def test_metrics_when_an_exposition_app_given_then_mounted_behind_the_token(
+    make_api: ApiFactory,
+) -> None:
+    exposition = PlainTextResponse("krakked_up 1\n")  # any ASGI app: Prometheus' in production
+    api = make_api(metrics=exposition, auth={"enabled": True, "token": TOKEN})
+    assert requests.get(f"{api.url}/metrics", timeout=10).status_code == 401
+    response = api.get("/metrics")
+    assert (response.status_code, response.text) == (200, "krakked_up 1\n")

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+import requests
+
 from tests.api.conftest import TOKEN, Api, ApiFactory
 
 
@@ -111,3 +113,15 @@ def test_unknown_path_then_404_in_the_envelope(api: Api) -> None:
     response = api.get("/api/nothing-here")
     assert response.status_code == 404
     assert response.json() == {"data": None, "error": "Not Found"}
+
+
+def test_base_path_when_set_then_every_route_and_the_schema_live_under_it(
+    make_api: ApiFactory,
+) -> None:
+    api = make_api(base_path="/krakked/", auth={"enabled": True, "token": TOKEN})
+    assert api.get("/api/portfolio/summary").status_code == 404
+    assert api.data("/krakked/api/portfolio/summary")["drift_flag"] is False
+    schema = api.get("/krakked/api/openapi.json").json()
+    assert "/krakked/api/risk/status" in schema["paths"]
+    # The health check stays open at its own place under the base path.
+    assert requests.get(f"{api.url}/krakked/api/system/health", timeout=10).status_code == 200
