@@ -198,6 +198,12 @@ class ControlPlane:
             self._settings.change(RISK, changes, source=actor.source)
         return self.risk_config()
 
+    def reset_risk_config(self, actor: Actor) -> SectionSettings:
+        """Drop every risk override: the config file's limits from the next cycle on."""
+        with self._audited("reset_risk_config", {}, actor):
+            self._settings.reset(RISK, source=actor.source)
+        return self.risk_config()
+
     # --- strategies -------------------------------------------------------------------------
 
     def strategies(self) -> list[StrategyState]:
@@ -238,6 +244,13 @@ class ControlPlane:
             if not changes:
                 raise InvalidChangeError(f"{where}: no change given", (where,))
             self._settings.change(strategy_section(strategy_id), changes, source=actor.source)
+        return self.strategy_config(strategy_id)
+
+    def reset_strategy_config(self, strategy_id: str, actor: Actor) -> SectionSettings:
+        """Drop a strategy's overrides (enabled included): its config file's values again."""
+        with self._audited("reset_strategy_config", {"strategy_id": strategy_id}, actor):
+            self._strategy(strategy_id)
+            self._settings.reset(strategy_section(strategy_id), source=actor.source)
         return self.strategy_config(strategy_id)
 
     def _strategy(self, strategy_id: str) -> StrategyConfig:

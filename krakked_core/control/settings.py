@@ -60,7 +60,14 @@ class RuntimeSettings:
     def change(self, section: str, changes: Mapping[str, Any], *, source: str) -> AppConfig:
         """Merge ``changes`` into the overlay's ``section``, validate, apply and store it."""
         overlay = self._store.load()
-        value = merged(overlay.section(section), changes)
+        return self._replace(section, merged(overlay.section(section), changes), source)
+
+    def reset(self, section: str, *, source: str) -> AppConfig:
+        """Drop the overlay's ``section``: the config files' values are in force again."""
+        return self._replace(section, {}, source)
+
+    def _replace(self, section: str, value: Mapping[str, Any], source: str) -> AppConfig:
+        overlay = self._store.load()
         candidate = overlay.with_section(section, value)
         previous = self._config
         try:

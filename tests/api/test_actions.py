@@ -196,3 +196,22 @@ def test_execution_mode_when_live_and_no_key_then_409(make_api: ApiFactory) -> N
     response = api.send("patch", "/api/system/execution_mode", body)
     assert response.status_code == 409
     assert "needs API credentials" in response.json()["error"]
+
+
+def test_risk_config_when_reset_then_file_values_again(api: Api) -> None:
+    api.send("patch", "/api/risk/config", {"max_open_positions": 3})
+    response = api.send("delete", "/api/risk/config")
+    assert response.status_code == 200, response.text
+    config = response.json()["data"]
+    assert (config["max_open_positions"], config["overridden"]) == (10, [])
+    assert [e["action"] for e in _audit(api)] == ["reset_risk_config", "change_risk_config"]
+
+
+def test_strategy_config_when_reset_then_file_values_and_enabled_flag_again(api: Api) -> None:
+    api.send("patch", "/api/strategies/mean_rev_v1/enabled", {"enabled": True})
+    response = api.send("delete", "/api/strategies/mean_rev_v1/config")
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["overridden"] == []
+    listed = {s["id"]: s["enabled"] for s in api.data("/api/strategies")}
+    assert listed["mean_rev_v1"] is False
+    assert api.send("delete", "/api/strategies/nope/config").status_code == 404

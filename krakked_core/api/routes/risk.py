@@ -36,6 +36,12 @@ def change_config(body: RiskConfigPatch, control: Control, caller: Caller) -> di
     return {"data": section_json(control.change_risk_config(changes, caller))}
 
 
+@router.delete("/config", response_model=Envelope[RiskConfigOut])
+def reset_config(control: Control, caller: Caller) -> dict[str, object]:
+    """Drop every runtime override: the config file's limits again, from the next cycle on."""
+    return {"data": section_json(control.reset_risk_config(caller))}
+
+
 @router.get("/kill_switch", response_model=Envelope[KillSwitchOut])
 def kill_switch(control: Control) -> dict[str, object]:
     return {"data": kill_switch_json(control.kill_switch())}

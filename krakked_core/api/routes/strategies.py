@@ -41,3 +41,10 @@ def change_config(
     changes = body.model_dump(exclude_unset=True)
     settings = control.change_strategy_config(strategy_id, changes, caller)
     return {"data": section_json(settings, id=strategy_id)}
+
+
+@router.delete("/{strategy_id}/config", response_model=Envelope[StrategyConfigOut])
+def reset_config(strategy_id: str, control: Control, caller: Caller) -> dict[str, object]:
+    """Drop the strategy's runtime overrides (enabled included): its config file's values."""
+    settings = control.reset_strategy_config(strategy_id, caller)
+    return {"data": section_json(settings, id=strategy_id)}
