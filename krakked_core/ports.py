@@ -9,8 +9,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from krakked_core.model.account import AccountBalances, ExchangeOrder, LedgerEntry, Page, TradeFill
+from krakked_core.model.account import (
+    AccountBalances,
+    CancelAck,
+    DeadMansSwitch,
+    ExchangeOrder,
+    LedgerEntry,
+    OrderAck,
+    Page,
+    TradeFill,
+)
 from krakked_core.model.market import Bar, BarPage, DataStatus, TickerSnapshot, Timeframe, TradePage
+from krakked_core.model.orders import ExecutionMode, OrderSubmission, OrderUpdate
 from krakked_core.model.pairs import ListedPair, PairMetadata
 
 
@@ -109,3 +119,51 @@ class HistoricalPriceSource(Protocol):
     """
 
     def price_at(self, pair: str, at: datetime) -> Decimal | None: ...
+
+
+class ExecutionGateway(Protocol):
+    """Where orders go: Kraken's REST (live, the sandbox in the demo), the paper fill simulator,
+    or nowhere (dry run). Chosen only in the composition root; the OMS never asks which.
+
+    ``place`` raises ``RejectedError`` for a definite refusal (final, never retried),
+    ``TemporaryVenueError`` when the order was definitely not taken (retry with backoff), and
+    ``OrderOutcomeUnknown`` when it may have been: the OMS then looks it up by ``cl_ord_id``
+    and never resends blindly.
+    """
+
+    @property
+    def mode(self) -> ExecutionMode: ...
+
+    def place(self, order: OrderSubmission) -> OrderAck: ...
+
+    def cancel(
+        self, *, kraken_order_id: str | None = None, cl_ord_id: str | None = None
+    ) -> CancelAck:
+        """Cancel one order by exactly one of its ids."""
+        ...
+
+    def cancel_all(self) -> CancelAck: ...
+
+    def open_orders(self, *, cl_ord_id: str | None = None) -> list[ExchangeOrder]:
+        """Every open order (or the one tagged ``cl_ord_id``)."""
+        ...
+
+    def closed_orders(
+        self, *, start: datetime, cl_ord_id: str | None = None
+    ) -> list[ExchangeOrder]:
+        """Orders closed since ``start`` (every page), or those tagged ``cl_ord_id``."""
+        ...
+
+    def arm_dead_man_switch(self, timeout_seconds: int) -> DeadMansSwitch:
+        """Re-arm the exchange's cancel-all timer (0 disarms); a no-op where nothing rests."""
+        ...
+
+
+class OrderUpdateSink(Protocol):
+    """Takes the exchange's word on orders into the OMS's store (the sidecar's executions feed
+    and REST reconciliation both write through it). Idempotent: a fill already recorded under
+    its ``exec_id`` is not recorded again; an update for an order the OMS never wrote is
+    recorded as unknown and reported, never dropped.
+    """
+
+    def apply(self, update: OrderUpdate) -> None: ...

@@ -3,7 +3,7 @@
 Rounding to a pair's tick and lot (what goes to the exchange) joins this module with the OMS.
 """
 
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 
 # Internal precision for derived quantities such as a share of a position's cost.
 INTERNAL_QUANTUM = Decimal("1e-18")
@@ -39,3 +39,16 @@ def floor_internal(value: Decimal) -> Decimal:
     """
     with localcontext(prec=ACCOUNTING_PRECISION):
         return value.quantize(INTERNAL_QUANTUM, rounding=ROUND_DOWN)
+
+
+def to_step(value: Decimal, step: Decimal, *, up: bool = False) -> Decimal:
+    """``value`` on a multiple of ``step`` (a pair's lot or tick), down unless ``up``.
+
+    Volumes go down (never more than was allowed or held); a limit price goes toward the
+    passive side (a buy's down, a sell's up), so slippage never exceeds what was allowed.
+    """
+    if step <= 0:
+        raise ValueError(f"step must be positive (got {step})")
+    with localcontext(prec=ACCOUNTING_PRECISION):
+        steps = (value / step).to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR)
+        return (steps * step).quantize(step) if step.as_tuple().exponent < 0 else steps * step
