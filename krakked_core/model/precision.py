@@ -51,4 +51,4 @@ def to_step(value: Decimal, step: Decimal, *, up: bool = False) -> Decimal:
         raise ValueError(f"step must be positive (got {step})")
     with localcontext(prec=ACCOUNTING_PRECISION):
         steps = (value / step).to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR)
-        return (steps * step).quantize(step) if step.as_tuple().exponent < 0 else steps * step
+        return steps * step
