@@ -269,6 +269,44 @@ class DbConfig(_Section):
         return f"sqlite:///{paths.default_db_file}"
 
 
+class WebhookConfig(_Section):
+    """One alert receiver; ``format`` picks the body shape it accepts."""
+
+    # A SecretStr: Slack/Discord webhook URLs are credentials.
+    url: SecretStr
+    format: Literal["json", "slack", "discord", "ntfy"] = "json"
+    min_level: Literal["info", "warning", "critical"] = "warning"
+
+
+class AlertsConfig(_Section):
+    webhooks: tuple[WebhookConfig, ...] = ()
+    # The same alert (kind + subject) is sent at most once per this many seconds.
+    dedup_seconds: float = Field(900.0, ge=0)
+    # At most this many alerts per receiver per minute; the rest are counted and summarised.
+    max_per_minute: int = Field(10, ge=1)
+    timeout_seconds: float = Field(5.0, gt=0)
+
+
+class OpsConfig(_Section):
+    """Backups, log files, supervision and alerts (Phase 7)."""
+
+    backup_dir: Path | None = None  # None: <data dir>/backups
+    backup_keep: int = Field(7, ge=1)
+    log_file_max_mb: int = Field(100, ge=1)
+    log_file_count: int = Field(7, ge=1)
+    cancel_orders_on_shutdown: bool = False
+    # `krakked up` restarts a child that dies, waiting initial × 2^n (at most max) seconds; more
+    # than max_restarts restarts within restart_window_seconds stop `up` with the reason.
+    restart_backoff_initial_seconds: float = Field(1.0, gt=0)
+    restart_backoff_max_seconds: float = Field(60.0, gt=0)
+    max_restarts: int = Field(5, ge=0)
+    restart_window_seconds: float = Field(600.0, gt=0)
+    alerts: AlertsConfig = AlertsConfig()
+
+    def backups(self, paths: AppPaths) -> Path:
+        return self.backup_dir.expanduser() if self.backup_dir is not None else paths.backup_dir
+
+
 class AppConfig(_Section):
     region: RegionConfig = RegionConfig()
     exchange: ExchangeConfig = ExchangeConfig()
@@ -281,6 +319,7 @@ class AppConfig(_Section):
     ui: UiConfig = UiConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     db: DbConfig = DbConfig()
+    ops: OpsConfig = OpsConfig()
 
     def region_profile(self) -> RegionProfile:
         caps = self.region.capabilities

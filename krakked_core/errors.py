@@ -159,3 +159,15 @@ class DatabaseVersionError(DatabaseError):
 class PriceNotFinalError(DataUnavailableError):
     """The price at that moment is still forming (its candle has not closed yet): ask again
     later rather than record a value that would change."""
+
+
+class BackupError(DatabaseError):
+    """A backup could not be written, or a file is not a backup this code can restore."""
+
+
+class MigrationError(DatabaseError):
+    """A schema migration failed; the message says what state the database was left in."""
+
+
+class KrakkedRunningError(KrakkedError):
+    """Krakked is running on this data dir, and the operation needs it stopped."""

@@ -76,6 +76,16 @@ class AppPaths:
         return self.data_dir / "logs"
 
     @property
+    def backup_dir(self) -> Path:
+        """`krakked db backup` writes here (``ops.backup_dir`` overrides it)."""
+        return self.data_dir / "backups"
+
+    @property
+    def running_lock_file(self) -> Path:
+        """Held by `krakked up` while it runs (krakked_core/running.py)."""
+        return self.data_dir / "krakked.running.lock"
+
+    @property
     def sim_dir(self) -> Path:
         """The sandbox exchange's state and generated credentials."""
         return self.data_dir / "sim"

@@ -14,6 +14,7 @@ from krakked_pipeline.assets.universe import pair_universe
 from krakked_pipeline.checks import OHLC_CHECKS, build_freshness_checks, build_freshness_sensor
 from krakked_pipeline.cycle_ops import decisions
 from krakked_pipeline.jobs import OHLC_TAIL_JOBS, portfolio_sync_job, universe_refresh_job
+from krakked_pipeline.maintenance_ops import backup_job
 from krakked_pipeline.resources import build_resources
 from krakked_pipeline.schedules import build_schedules
 from krakked_pipeline.sensors import candle_close_sensor
@@ -32,8 +33,11 @@ defs = dg.Definitions(
         *OHLC_FRESHNESS_CHECKS,
         *PORTFOLIO_CHECKS,  # fail on reconciliation drift, a partial snapshot
     ],
-    jobs=[universe_refresh_job, *OHLC_TAIL_JOBS.values(), portfolio_sync_job],  # jobs.py
-    schedules=build_schedules(CONFIG),  # schedules.py: universe, OHLC tails, portfolio sync
+    jobs=[
+        *[universe_refresh_job, *OHLC_TAIL_JOBS.values(), portfolio_sync_job],  # jobs.py
+        backup_job,  # maintenance_ops.py: the app DB's daily backup
+    ],
+    schedules=build_schedules(CONFIG),  # schedules.py: universe, OHLC tails, sync, backup
     sensors=[
         build_freshness_sensor(OHLC_FRESHNESS_CHECKS),  # checks.py: evaluates freshness
         candle_close_sensor,  # sensors.py: strategy_cycle_job (jobs.py) once per closed candle

@@ -1,5 +1,6 @@
 """Schedules: the hourly universe refresh, each timeframe's OHLC tail shortly after close, and
-the portfolio sync (``scheduler.portfolio_sync_cron``). The jobs they start are in jobs.py.
+the portfolio sync (``scheduler.portfolio_sync_cron``) and the daily DB backup
+(``scheduler.backup_cron``). The jobs they start are in jobs.py.
 
 Tail runs never overlap: a tick is skipped while a run of the same job is queued or in progress,
 and the runs carry the ``krakked/ohlc_tail`` tag that the instance's run queue limits to one per
@@ -18,6 +19,7 @@ from krakked_core.market_data.tail import tail_cron, tail_every_seconds, tail_pa
 from krakked_core.model.market import Timeframe
 from krakked_pipeline.assets.ohlc import ohlc_asset_name
 from krakked_pipeline.jobs import OHLC_TAIL_JOBS, portfolio_sync_job, universe_refresh_job
+from krakked_pipeline.maintenance_ops import backup_job
 
 # An unfinished tail run older than this many tail intervals is presumed dead (not a blocker).
 STALE_AFTER_TAIL_INTERVALS = 3
@@ -82,6 +84,21 @@ def portfolio_sync_schedule(config: AppConfig) -> dg.ScheduleDefinition:
     )
 
 
+def backup_schedule(config: AppConfig) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name="backup_schedule",
+        job=backup_job,
+        cron_schedule=config.scheduler.backup_cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+
+
 def build_schedules(config: AppConfig) -> list[dg.ScheduleDefinition]:
     tails = [ohlc_tail_schedule(tf, config) for tf in config.market_data.timeframes]
-    return [universe_refresh_schedule(config), *tails, portfolio_sync_schedule(config)]
+    return [
+        universe_refresh_schedule(config),
+        *tails,
+        portfolio_sync_schedule(config),
+        backup_schedule(config),
+    ]

@@ -2,6 +2,7 @@
 
 import signal
 import sys
+from contextlib import ExitStack
 from types import FrameType
 
 import typer
@@ -14,12 +15,13 @@ from krakked_core.cli.sim_cmd import credentials_file, load_or_create_credential
 from krakked_core.clock import SystemClock
 from krakked_core.dagster_api import DagsterApi, DagsterApiError
 from krakked_core.dagster_home import prepare_dagster_home
-from krakked_core.db import upgrade
+from krakked_core.db.safe_upgrade import upgrade_with_backup
 from krakked_core.db.server_clock import shared_clock
 from krakked_core.launcher import Component, LaunchError, Supervisor, krakked_argv
 from krakked_core.log import SECRET_SCRUBBER
 from krakked_core.loopback import HOST, free_port
 from krakked_core.market_data.live_store import LiveStore
+from krakked_core.running import holding_running_lock
 from krakked_core.venue import active_venue, clear_active_venue, record_active_venue, started_now
 
 # In-flight Dagster runs get this long to end CANCELED before their code server stops.
@@ -54,6 +56,9 @@ def up(
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    held = ExitStack()  # the data dir's "running" lock, held until every child is gone
+    with exit_on_error():
+        held.enter_context(holding_running_lock(rt.paths, "start it again"))
     try:
         with exit_on_error():
             _refuse_second_demo(rt)
@@ -76,6 +81,7 @@ def up(
         starting = False  # a second signal must not interrupt the shutdown itself
         _stop_all(rt, supervisor, ui)
         router.join()
+        held.close()
 
 
 def _refuse_second_demo(rt: Runtime) -> None:
@@ -125,7 +131,9 @@ def _start_rest(
     *,
     sim_seed: int | None,
 ) -> None:
-    upgrade(rt.engine)
+    ops = rt.config.ops
+    url = rt.config.db.resolved_url(rt.paths)
+    upgrade_with_backup(rt.engine, url, ops.backups(rt.paths), ops.backup_keep, rt.clock)
     fill_history(rt, supervisor, sim_seed=sim_seed)  # before the daemon: checks see the history
     supervisor.start(Component("sidecar", krakked_argv("sidecar")))
     home = prepare_dagster_home(rt.paths)

@@ -5,7 +5,9 @@ Each area (market data, live data, portfolio …) keeps its migrations on its ow
 applies them all.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from alembic import command
 from alembic.config import Config
@@ -35,6 +37,48 @@ def current_revisions(engine: Engine) -> frozenset[str]:
         return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
+SchemaStatus = Literal["current", "behind", "newer", "empty"]
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """The database's revisions against this code's heads."""
+
+    current: frozenset[str]
+    heads: frozenset[str]
+    unknown: frozenset[str]  # revisions only a newer Krakked knows
+
+    @property
+    def status(self) -> SchemaStatus:
+        if self.unknown:
+            return "newer"
+        if not self.current:
+            return "empty"
+        return "current" if self.current == self.heads else "behind"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "database": sorted(self.current),
+            "code": sorted(self.heads),
+            "unknown": sorted(self.unknown),
+        }
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    return state_of(current_revisions(engine))
+
+
+def state_of(current: frozenset[str]) -> SchemaState:
+    """Compare revisions read from a database (or a backup) with this code's."""
+    return SchemaState(current=current, heads=head_revisions(), unknown=unknown_revisions(current))
+
+
+def unknown_revisions(current: frozenset[str]) -> frozenset[str]:
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return frozenset(current - known)
+
+
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration (``krakked db upgrade``); refuse a newer database."""
     _refuse_unknown_revisions(current_revisions(engine))
@@ -55,8 +99,7 @@ def check_schema(engine: Engine) -> None:
 
 
 def _refuse_unknown_revisions(current: frozenset[str]) -> None:
-    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    unknown = sorted(current - known)
+    unknown = sorted(unknown_revisions(current))
     if unknown:
         raise DatabaseVersionError(
             f"the database has schema revision(s) {', '.join(unknown)} that this code does not "
