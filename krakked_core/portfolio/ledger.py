@@ -183,8 +183,10 @@ class Ledger:
     def _apply_trade(self, t: TradeEvent) -> Decimal:
         """Apply one trade; return its realized PnL."""
         value = t.cost * t.quote_usd if t.quote_usd is not None else None
-        give, get = (t.quote, t.base) if t.side == "buy" else (t.base, t.quote)
-        give_qty, get_qty = (t.cost, t.volume) if t.side == "buy" else (t.volume, t.cost)
+        if t.side == "buy":
+            give, get, give_qty, get_qty = t.quote, t.base, t.cost, t.volume
+        else:
+            give, get, give_qty, get_qty = t.base, t.quote, t.volume, t.cost
         out = self._dispose(give, give_qty, value, t.time)
         if value is None:
             # No USD price for the quote: the new units inherit the old units' basis, share for
@@ -197,7 +199,8 @@ class Ledger:
                 self._acquire(get, get_qty - based_qty, None, t.time)
         else:
             self._acquire(get, get_qty, value, t.time)
-            self._exclude_unbased(t, give, give_qty, value, out)
+            if out.unbased_units > 0:
+                self._exclude_unbased(t, give, give_qty, value, out)
         fee_cost = self._pay_fee(t)
         pnl = out.gain - fee_cost
         self.realized_total += pnl
@@ -212,8 +215,6 @@ class Ledger:
         self, t: TradeEvent, asset: str, qty: Decimal, value: Decimal, out: Disposal
     ) -> None:
         """Proceeds of units with no cost basis: no PnL, but counted and said out loud."""
-        if out.unbased_units <= 0:
-            return
         share = value if out.unbased_units == qty else round_basis(value * out.unbased_units / qty)
         self.realized_excluded[asset] += share
         logger.warning(
@@ -292,12 +293,16 @@ class Ledger:
         self.balances[asset] -= qty
         if asset == self.base_currency:
             self.cash -= qty
-            return Disposal(gain=ZERO, basis=qty, based_units=qty, unexplained=ZERO)
+            return Disposal(ZERO, qty, qty, ZERO)
         book = self._book(asset)
-        based = min(qty, book.based)
-        basis = book.cost if based == book.based else round_basis(book.cost * based / book.based)
-        from_unbased = min(qty - based, book.unbased)
-        unexplained = qty - based - from_unbased
+        # ``min`` spelled out (it keeps the first of equals, as here): on the hot path of a
+        # replay, the calls cost more than the comparisons.
+        held = book.qty - book.unbased  # book.based
+        based = held if held < qty else qty
+        basis = book.cost if based == held else round_basis(book.cost * based / held)
+        rest = qty - based
+        from_unbased = book.unbased if book.unbased < rest else rest
+        unexplained = rest - from_unbased
         book.cost -= basis
         book.unbased -= from_unbased
         book.qty -= based + from_unbased
@@ -316,13 +321,7 @@ class Ledger:
         if value is not None and based > 0:
             share = value if based == qty else round_basis(value * based / qty)
             gain = share - basis
-        return Disposal(
-            gain=gain,
-            basis=basis,
-            based_units=based,
-            unexplained=unexplained,
-            unbased_units=from_unbased,
-        )
+        return Disposal(gain, basis, based, unexplained, from_unbased)
 
     # --- persistence (contract §7 save_state / load_state) ------------------------------
 
