@@ -20,11 +20,13 @@ LOCATION_NAME = "krakked"
 CODE_SERVER = "dagster-code-server"
 DAEMON = "dagster-daemon"
 WEBSERVER = "dagster-webserver"
+# Dagster's own lines as JSON too, like every Krakked process's (child_logs.py reads both).
+JSON_LOGS = ("--log-format", "json")
 
 
 def code_server(home: Path, port: int) -> Component:
     argv = [sys.executable, "-m", "dagster", "code-server", "start", "-m", DEFINITIONS_MODULE]
-    argv += ["-h", HOST, "-p", str(port), "--location-name", LOCATION_NAME]
+    argv += ["-h", HOST, "-p", str(port), "--location-name", LOCATION_NAME, *JSON_LOGS]
     return _component(CODE_SERVER, argv, home)
 
 
@@ -44,13 +46,13 @@ def write_workspace(home: Path, code_port: int) -> Path:
 
 
 def daemon(home: Path, workspace: Path) -> Component:
-    argv = [sys.executable, "-m", "dagster._daemon", "run", "-w", str(workspace)]
+    argv = [sys.executable, "-m", "dagster._daemon", "run", "-w", str(workspace), *JSON_LOGS]
     return _component(DAEMON, argv, home)
 
 
 def webserver(home: Path, workspace: Path, ui_port: int) -> Component:
     argv = [sys.executable, "-m", "dagster_webserver", "-w", str(workspace)]
-    argv += ["-h", HOST, "-p", str(ui_port)]
+    argv += ["-h", HOST, "-p", str(ui_port), *JSON_LOGS]
     return _component(WEBSERVER, argv, home)
 
 

@@ -1,8 +1,10 @@
 """Structured logging for every process, with secrets scrubbed from every record.
 
 ``configure_logging`` renders JSON lines when stderr is not a terminal, readable lines when it
-is. ``SECRET_SCRUBBER`` is process-wide on purpose: logging itself is process-wide, and a record
-must be scrubbed whichever logger or handler (pytest's included) sees it.
+is. Every line carries ``env`` (dev, paper, live) and the ids of ``log_context`` blocks around
+it (``log_context.py``). ``SECRET_SCRUBBER`` is process-wide on purpose: logging itself is
+process-wide, and a record must be scrubbed whichever logger or handler (pytest's included)
+sees it.
 """
 
 import logging
@@ -16,6 +18,7 @@ from typing import Any
 import structlog
 
 from krakked_core.errors import ConfigError
+from krakked_core.log_context import current_log_context
 
 REDACTED = "**********"
 # ``extra=`` of an info record that is a state change the operator should see on `krakked up`'s
@@ -111,6 +114,27 @@ def _scrub_event(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Mappi
     return scrubbed
 
 
+class _AddContext:
+    """Add ``env`` and the ids of the enclosing ``log_context`` blocks to each event."""
+
+    def __init__(self, env: str) -> None:
+        self.env = env
+
+    def __call__(
+        self, _: Any, __: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        event_dict.setdefault("env", self.env)
+        for key, value in current_log_context().items():
+            event_dict.setdefault(key, value)
+        return event_dict
+
+
+def log_env(mode: str, environ: Mapping[str, str] | None = None) -> str:
+    """The ``env`` of log lines: ``KRAKKED_ENV`` when set, else from the execution mode."""
+    env = os.environ if environ is None else environ
+    return env.get("KRAKKED_ENV") or {"live": "live", "paper": "paper"}.get(mode, "dev")
+
+
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Write each record to ``sys.stderr`` as it is then, not as it was when configured.
 
@@ -130,8 +154,11 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass  # always the current sys.stderr
 
 
-def configure_logging(level: str | None = None, *, json_lines: bool | None = None) -> None:
-    """Set up the root logger: level from ``KRAKKED_LOG_LEVEL`` (default INFO)."""
+def configure_logging(
+    level: str | None = None, *, json_lines: bool | None = None, env: str | None = None
+) -> None:
+    """Set up the root logger: level from ``KRAKKED_LOG_LEVEL`` (default INFO); ``env`` as
+    ``log_env`` says (``KRAKKED_ENV``, or "dev" until the config is known)."""
     level_name = (level or os.environ.get("KRAKKED_LOG_LEVEL") or "INFO").upper()
     if level_name not in _LEVELS:
         raise ConfigError(
@@ -143,6 +170,7 @@ def configure_logging(level: str | None = None, *, json_lines: bool | None = Non
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        _AddContext(env or log_env("dry_run")),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _scrub_event,
     ]

@@ -16,7 +16,7 @@ from krakked_core.config import AppConfig
 from krakked_core.config_loading import load_effective_config
 from krakked_core.db import make_engine
 from krakked_core.errors import ConfigError, KrakkedError
-from krakked_core.log import configure_logging
+from krakked_core.log import configure_logging, log_env
 from krakked_core.model.market import Timeframe, parse_timeframe
 from krakked_core.paths import AppPaths
 from krakked_core.secrets import Credentials, load_credentials
@@ -68,6 +68,7 @@ def runtime(clock: Clock | None = None) -> Runtime:
     with exit_on_error():
         configure_logging()
         loaded = load_effective_config(paths)
+        configure_logging(env=log_env(loaded.config.execution.mode))
     paths.ensure()
     return Runtime(
         paths=paths,

@@ -42,7 +42,10 @@ def up(
     every process's full log is in <data dir>/logs/.
     """
     rt = runtime()
-    router = OutputRouter(rt.paths.log_dir, sys.stderr)
+    ops = rt.config.ops
+    router = OutputRouter(
+        rt.paths.log_dir, sys.stderr, ops.log_file_max_mb * 1024 * 1024, ops.log_file_count
+    )
     supervisor = Supervisor(router=router)
     ui = DagsterApi(f"http://{HOST}:{dagster_port}")
     stop_requested = False
