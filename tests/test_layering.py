@@ -127,3 +127,37 @@ def test_no_package_import_cycle() -> None:
     path = [f"{a} -> {b} ({graph[a][b]})" for a, b in pairwise(cycle)]
 
     assert path == []
+
+
+# Each framework has one home: krakked_core stays usable without any of them (DESIGN.md).
+FRAMEWORK_HOMES = {
+    "dagster": ("krakked_pipeline",),
+    "dagster_webserver": ("krakked_pipeline",),
+    "fastapi": ("krakked_core.api",),
+    # The sandbox exchange is an ASGI server of its own (a separate process, like Kraken).
+    "starlette": ("krakked_core.api", "krakked_core.sim"),
+    "streamlit": ("streamlit_app",),
+}
+
+
+def _framework(name: str) -> str | None:
+    top = name.split(".", maxsplit=1)[0]
+    return top if top in FRAMEWORK_HOMES else None
+
+
+def test_each_framework_is_imported_only_in_its_home() -> None:
+    strays = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for module, path in _sources()
+        for name, line in _imported(module, path)
+        if (framework := _framework(name)) and not _inside(module, FRAMEWORK_HOMES[framework])
+    ]
+    assert strays == []
+
+
+def test_the_framework_check_sees_a_stray_import(tmp_path: Path) -> None:
+    stray = tmp_path / "stray.py"
+    stray.write_text("import fastapi\nfrom dagster import asset\n", encoding="utf-8")
+    names = [name for name, _ in _imported("krakked_core.stray", stray)]
+    assert {_framework(n) for n in names} >= {"fastapi", "dagster"}
+    assert not _inside("krakked_core.stray", FRAMEWORK_HOMES["fastapi"])
