@@ -1,0 +1,1 @@
+"""One module per page of the panel (``st.navigation`` in ``app.py`` lists them)."""
