@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import requests
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from krakked_core.api.schemas import (
     AuditOut,
@@ -213,7 +213,7 @@ class ApiClient:
         self,
         method: str,
         path: str,
-        shape: type[T] | Any,
+        shape: type[T],
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
@@ -223,10 +223,7 @@ class ApiClient:
             raise RouteMissingError(f"this API does not offer {method} /api{route or path} yet")
         payload = self._json(method, f"/api{path}", params=params, body=body)
         try:
-            if isinstance(shape, type) and issubclass(shape, BaseModel):
-                result: T = shape.model_validate(payload.get("data"))
-            else:
-                result = TypeAdapter(shape).validate_python(payload.get("data"))
+            result: T = TypeAdapter(shape).validate_python(payload.get("data"))
         except ValidationError as exc:
             raise PanelApiError(
                 f"the API answered {method} /api{path} in an unexpected shape "

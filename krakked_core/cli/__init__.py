@@ -12,6 +12,7 @@ from krakked_core.cli import (
     kill_switch_cmd,
     live_cmd,
     market_cmd,
+    panel_cmd,
     portfolio_cmd,
     risk_cmd,
     sim_cmd,
@@ -42,6 +43,7 @@ for module in (
     decisions_cmd,
     up_cmd,
     api_cmd,
+    panel_cmd,
 ):
     module.register(app)
 

@@ -1,13 +1,16 @@
 """Orders: open orders (cancel one, cancel all), flatten all, execution history with drill-down."""
 
+from functools import partial
+
 import streamlit as st
 
+from krakked_core.control import phrases
 from streamlit_app.components.context import Panel, current_panel
 from streamlit_app.components.show import act, fetch
 from streamlit_app.components.tables import executions_frame, orders_frame
 
-CANCEL_ALL_PHRASE = "CANCEL ALL"
-FLATTEN_PHRASE = "FLATTEN"
+CANCEL_ALL_PHRASE = phrases.CANCEL_ALL
+FLATTEN_PHRASE = phrases.FLATTEN
 
 
 def render(panel: Panel) -> None:
@@ -28,18 +31,21 @@ def _open_orders(panel: Panel) -> None:
         return
     if not orders:
         st.info("No open order.")
+        return
     st.dataframe(orders_frame(orders), hide_index=True)
     for order in orders:
         label = f"Cancel {order.side} {order.requested_base_size} {order.pair} ({order.local_id})"
         if st.button(label, key=f"cancel.{order.local_id}") and act(
-            "Cancel order", lambda o=order: panel.client.cancel_order(o.local_id)
+            "Cancel order", partial(panel.client.cancel_order, order.local_id)
         ):
-            st.rerun(scope="fragment")
-    phrase = st.text_input(f'Type "{CANCEL_ALL_PHRASE}" to cancel every open order')
+            st.rerun()
+    phrase = st.text_input(
+        f'Type "{CANCEL_ALL_PHRASE}" to cancel every open order', key="cancel_all_phrase"
+    )
     if st.button("Cancel all", disabled=phrase != CANCEL_ALL_PHRASE) and act(
         "Cancel all", lambda: panel.client.cancel_all(phrase)
     ):
-        st.rerun(scope="fragment")
+        st.rerun()
 
 
 def _history(panel: Panel) -> None:

@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
+from krakked_core.control import phrases
 from streamlit_app.components.context import Panel, current_panel
 from streamlit_app.components.show import act, fetch
 
-LIVE_PHRASE = "GO LIVE"
+LIVE_PHRASE = phrases.GO_LIVE
 MODES = ("paper", "dry_run", "live")
 
 

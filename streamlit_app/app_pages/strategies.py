@@ -66,10 +66,15 @@ def _tuning(panel: Panel, strategy_id: str) -> None:
         return
     with st.form(f"tune.{strategy_id}"):
         st.markdown("**Safe runtime parameters**")
-        max_positions = st.number_input("Max positions", value=config.max_positions, min_value=0)
+        max_positions = st.number_input(
+            "Max positions",
+            value=config.max_positions,
+            min_value=0,
+            key=f"max_positions.{strategy_id}",
+        )
         stop = st.text_input("Stop (ATR multiple)", value=config.stop_atr_multiple)
         priority = st.number_input("Priority", value=config.priority)
-        saved = st.form_submit_button("Save parameters")
+        saved = st.form_submit_button("Save parameters", key=f"save.{strategy_id}")
     changes = {
         k: v
         for k, v, old in (

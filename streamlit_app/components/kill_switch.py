@@ -12,11 +12,12 @@ from typing import Literal
 import streamlit as st
 
 from krakked_core.api.schemas import RiskConfigOut, RiskStatusOut
+from krakked_core.control import phrases
 from streamlit_app.components.context import Panel
 from streamlit_app.components.reasons import plain
 from streamlit_app.components.show import act, decimal, fetch, pct
 
-CLEAR_PHRASE = "DISABLE KILL SWITCH"
+CLEAR_PHRASE = phrases.DISABLE_KILL_SWITCH
 ACTIVATE_LABEL = "Activate kill switch"
 CLEAR_LABEL = "Clear kill switch"
 
@@ -50,14 +51,14 @@ def _body(panel: Panel) -> None:
     if not manual.active:
         clicked = st.button(ACTIVATE_LABEL, type="primary", key="kill_switch_on", width="stretch")
         if clicked and act("Kill switch", lambda: client.set_kill_switch(True, reason="panel")):
-            st.rerun(scope="fragment")
+            st.rerun()
         return
     st.caption(f"set by {manual.source or 'an operator'} at {manual.changed_at or 'unknown'}")
     phrase = st.text_input(f'Type "{CLEAR_PHRASE}" to clear', key="kill_switch_phrase")
     if st.button(CLEAR_LABEL, key="kill_switch_off", disabled=phrase != CLEAR_PHRASE):
         done = act("Kill switch", lambda: client.set_kill_switch(False, confirm=phrase))
         if done:
-            st.rerun(scope="fragment")
+            st.rerun()
 
 
 def _banner(status: RiskStatusOut, config: RiskConfigOut | None) -> None:

@@ -28,12 +28,12 @@ def fetch(what: str, call: Callable[[], T]) -> T | None:
         return None
 
 
-def act(what: str, call: Callable[[], T]) -> T | None:
-    """Run an action; say it worked, or why the API refused it."""
-    result = fetch(what, call)
-    if result is not None:
+def act(what: str, call: Callable[[], object]) -> bool:
+    """Run an action; say it worked (True), or why the API refused it (False)."""
+    done = fetch(what, call) is not None
+    if done:
         st.toast(f"{what}: done")
-    return result
+    return done
 
 
 def report(what: str, exc: PanelApiError) -> None:
