@@ -5,7 +5,7 @@ import pytest
 from krakked_core.loopback import free_port
 from streamlit_app.client import ApiAuthError, ApiClient, ApiDownError, RouteMissingError
 from streamlit_app.components.context import ENV_API_URL, ENV_TOKEN
-from tests.api.conftest import Api
+from tests.api.conftest import Api, ApiFactory
 from tests.panel.conftest import open_page
 
 
@@ -43,3 +43,14 @@ def test_client_when_down_wrong_token_or_route_missing_then_typed_errors(panel: 
     assert client.summary().equity_usd == panel.data("/api/portfolio/summary")["equity_usd"]
     with pytest.raises(RouteMissingError, match=r"does not offer GET /api/nowhere"):
         client._call("GET", "/nowhere", dict)
+
+
+def test_kill_switch_when_api_read_only_then_refusal_shown_and_switch_stays_off(
+    make_api: ApiFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = make_api(read_only=True)
+    monkeypatch.setenv(ENV_API_URL, api.url)
+    at = open_page()
+    at.sidebar.button(key="kill_switch_on").click().run()
+    assert any("refused: read-only" in e.value for e in at.sidebar.error)
+    assert api.data("/api/risk/kill_switch")["active"] is False
