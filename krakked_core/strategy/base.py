@@ -20,7 +20,7 @@ from krakked_core.errors import DataError
 from krakked_core.model.decisions import IntentSide, IntentType, StrategyIntent
 from krakked_core.model.market import Timeframe
 from krakked_core.ports import CandleSource
-from krakked_core.strategy.indicators import FloatArray, closes_of
+from krakked_core.strategy.indicators import FloatArray, Indicators, closes_of
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +110,27 @@ class Strategy(ABC):
                     intents.append(intent)
         return intents
 
-    @abstractmethod
     def decide(self, ctx: StrategyContext, pair: str, closes: FloatArray) -> StrategyIntent | None:
         """Return the intent for one pair from its last ``lookback`` closes, or None."""
+        return self.decide_on(ctx, pair, self.indicators(closes))
+
+    def indicators(self, closes: FloatArray) -> Indicators:
+        """Return this strategy's indicator series over ``closes`` (each as long as ``closes``).
+
+        Vectorized: computed over a whole series once, any prefix ``[: i + 1]`` of the result is
+        what a decision at bar ``i`` reads (a replay slices instead of recomputing per bar).
+        The default is the closes alone.
+        """
+        return {"close": closes}
+
+    def decide_on(
+        self, ctx: StrategyContext, pair: str, indicators: Indicators
+    ) -> StrategyIntent | None:
+        """Return the intent for one pair from indicator series whose last value is now.
+
+        A strategy implements this (and ``indicators``) or overrides ``decide`` itself.
+        """
+        raise NotImplementedError(f"{type(self).__name__} implements neither decide nor decide_on")
 
     def closes(self, ctx: StrategyContext, pair: str) -> FloatArray | None:
         """Return the last ``lookback`` closes of ``pair``, or None (logged) if data is unusable.

@@ -13,7 +13,14 @@ from pydantic import Field, model_validator
 
 from krakked_core.model.decisions import StrategyIntent
 from krakked_core.strategy.base import HeldPosition, Strategy, StrategyContext, StrategyParams
-from krakked_core.strategy.indicators import FloatArray, crossed_above, crossed_below, ema, rsi
+from krakked_core.strategy.indicators import (
+    FloatArray,
+    Indicators,
+    crossed_above,
+    crossed_below,
+    ema,
+    rsi,
+)
 
 
 class EmaCrossRsiParams(StrategyParams):
@@ -43,10 +50,19 @@ class EmaCrossRsiStrategy(Strategy):
     def lookback(self) -> int:
         return self.params.history_bars
 
-    def decide(self, ctx: StrategyContext, pair: str, closes: FloatArray) -> StrategyIntent | None:
-        fast = ema(closes, self.params.ema_fast)
-        slow = ema(closes, self.params.ema_slow)
-        rsi_now = float(rsi(closes, self.params.rsi_period)[-1])
+    def indicators(self, closes: FloatArray) -> Indicators:
+        return {
+            "close": closes,
+            "fast": ema(closes, self.params.ema_fast),
+            "slow": ema(closes, self.params.ema_slow),
+            "rsi": rsi(closes, self.params.rsi_period),
+        }
+
+    def decide_on(
+        self, ctx: StrategyContext, pair: str, indicators: Indicators
+    ) -> StrategyIntent | None:
+        closes, fast, slow = indicators["close"], indicators["fast"], indicators["slow"]
+        rsi_now = float(indicators["rsi"][-1])
         metadata: dict[str, object] = {
             "ema_fast": float(fast[-1]),
             "ema_slow": float(slow[-1]),

@@ -14,11 +14,15 @@ Standard definitions, so another engine (Freqtrade with TA-Lib, pandas) reproduc
   a[t-1] < b[t-1] (strict on both sides).
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 FloatArray = npt.NDArray[np.float64]
+# A strategy's indicator series by name ("close" included), all of one length, oldest first.
+Indicators = Mapping[str, FloatArray]
 
 
 def closes_of(values: list[float]) -> FloatArray:

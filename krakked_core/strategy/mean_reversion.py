@@ -11,7 +11,7 @@ from pydantic import Field
 
 from krakked_core.model.decisions import StrategyIntent
 from krakked_core.strategy.base import Strategy, StrategyContext, StrategyParams
-from krakked_core.strategy.indicators import FloatArray, bollinger, rsi, sma
+from krakked_core.strategy.indicators import FloatArray, Indicators, bollinger, rsi, sma
 
 # Wilder's RSI is seeded from its first period; this many periods make the seed negligible.
 RSI_HISTORY_FACTOR = 10
@@ -35,15 +35,26 @@ class MeanReversionStrategy(Strategy):
             return max(self.params.period, self.params.rsi_period * RSI_HISTORY_FACTOR) + 1
         return self.params.period
 
-    def decide(self, ctx: StrategyContext, pair: str, closes: FloatArray) -> StrategyIntent | None:
-        close = float(closes[-1])
-        mean = float(sma(closes, self.params.period)[-1])
+    def indicators(self, closes: FloatArray) -> Indicators:
+        params = self.params
+        series = {"close": closes, "mean": sma(closes, params.period)}
+        if params.band == "rsi":
+            series["rsi"] = rsi(closes, params.rsi_period)
+        else:
+            series["lower"] = bollinger(closes, params.period, params.band_std)[0]
+        return series
+
+    def decide_on(
+        self, ctx: StrategyContext, pair: str, indicators: Indicators
+    ) -> StrategyIntent | None:
+        close = float(indicators["close"][-1])
+        mean = float(indicators["mean"][-1])
         metadata: dict[str, object] = {"close": close, "mean": mean, "band": self.params.band}
         if ctx.held_by(self.id, pair) is not None:
             if close >= mean:
                 return self.intent(ctx, pair, "exit", confidence=1.0, metadata=metadata)
             return None
-        depth = self._entry_depth(closes, close, mean)
+        depth = self._entry_depth(indicators, close, mean)
         if depth is None:
             return None
         # Half confidence right at the band, full at one band-width (or RSI level) beyond it.
@@ -53,13 +64,13 @@ class MeanReversionStrategy(Strategy):
         metadata["depth"] = depth
         return self.intent(ctx, pair, "enter", confidence=confidence, metadata=metadata)
 
-    def _entry_depth(self, closes: FloatArray, close: float, mean: float) -> float | None:
+    def _entry_depth(self, indicators: Indicators, close: float, mean: float) -> float | None:
         """Return how far beyond the band the close is (≥ 0), or None when it is not."""
         if self.params.band == "rsi":
-            value = float(rsi(closes, self.params.rsi_period)[-1])
+            value = float(indicators["rsi"][-1])
             entry = self.params.rsi_entry
             return (entry - value) / entry if value < entry else None
-        lower = float(bollinger(closes, self.params.period, self.params.band_std)[0][-1])
+        lower = float(indicators["lower"][-1])
         if close >= lower or mean <= lower:
             return None
         return (lower - close) / (mean - lower)

@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from krakked_core.model.decisions import StrategyIntent
 from krakked_core.strategy.base import Strategy, StrategyContext, StrategyParams
-from krakked_core.strategy.indicators import FloatArray, ema, sma
+from krakked_core.strategy.indicators import FloatArray, Indicators, ema, sma
 
 # EMAs are seeded with the first close; this many slow periods make the seed's weight negligible.
 EMA_HISTORY_FACTOR = 10
@@ -39,10 +39,19 @@ class TrendFollowingStrategy(Strategy):
         factor = EMA_HISTORY_FACTOR if self.params.ma_type == "ema" else 1
         return self.params.ma_slow * factor + 1
 
-    def decide(self, ctx: StrategyContext, pair: str, closes: FloatArray) -> StrategyIntent | None:
+    def indicators(self, closes: FloatArray) -> Indicators:
         average = ema if self.params.ma_type == "ema" else sma
-        fast = float(average(closes, self.params.ma_fast)[-1])
-        slow = float(average(closes, self.params.ma_slow)[-1])
+        return {
+            "close": closes,
+            "fast": average(closes, self.params.ma_fast),
+            "slow": average(closes, self.params.ma_slow),
+        }
+
+    def decide_on(
+        self, ctx: StrategyContext, pair: str, indicators: Indicators
+    ) -> StrategyIntent | None:
+        fast = float(indicators["fast"][-1])
+        slow = float(indicators["slow"][-1])
         strength = (fast - slow) / slow * 100
         metadata = {"ma_fast": fast, "ma_slow": slow, "trend_strength_pct": strength}
         if ctx.held_by(self.id, pair) is not None:
