@@ -1,0 +1,1 @@
+"""The backtester (issue 12): stored candles replayed through the live strategies and risk."""
