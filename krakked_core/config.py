@@ -295,6 +295,8 @@ class OpsConfig(_Section):
     log_file_max_mb: int = Field(100, ge=1)
     log_file_count: int = Field(7, ge=1)
     cancel_orders_on_shutdown: bool = False
+    # The sidecar serves /metrics on this loopback port (None: not served; `up` picks one).
+    sidecar_metrics_port: int | None = Field(None, ge=0, le=65535)
     # `krakked up` restarts a child that dies, waiting initial × 2^n (at most max) seconds; more
     # than max_restarts restarts within restart_window_seconds stop `up` with the reason.
     restart_backoff_initial_seconds: float = Field(1.0, gt=0)

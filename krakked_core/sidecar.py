@@ -47,6 +47,7 @@ from krakked_core.market_data.live_fallback import RestFallback, in_daemon_threa
 from krakked_core.market_data.live_feed import LiveFeed
 from krakked_core.market_data.live_store import LiveStore
 from krakked_core.market_data.universe import UniverseRepository, fetch_universe
+from krakked_core.metrics import Metrics
 from krakked_core.model.market import DataStatus
 from krakked_core.model.pairs import PairMetadata
 from krakked_core.paths import AppPaths
@@ -98,6 +99,7 @@ class Sidecar:
         fallback = RestFallback(rest, pairs, clock, self.cache) if rest is not None else None
         self._fallback = fallback
         session = KrakenWsSession(url=config.exchange.ws_url, config=ws, clock=clock, rng=rng)
+        self.ws_counters = session.counters  # read by /metrics (metrics_state.WsCollector)
         self.client = LiveFeed(
             session=session,
             pairs=pairs,
@@ -276,14 +278,14 @@ async def _watch_thread_event(stop: threading.Event, done: asyncio.Event) -> Non
 
 
 def fallback_market_gateway(
-    config: AppConfig, paths: AppPaths, clock: Clock | None = None
+    config: AppConfig, paths: AppPaths, clock: Clock | None = None, metrics: Metrics | None = None
 ) -> MarketGateway:
     """The market data for the live fallback: no retries and a short timeout (the shared public
     call spacing still applies)."""
     timeout = min(config.exchange.timeout_seconds, FALLBACK_REST_TIMEOUT_SECONDS)
     exchange = config.exchange.model_copy(update={"timeout_seconds": timeout})
     short = config.model_copy(update={"exchange": exchange})
-    return build_market_gateway(short, paths, clock=clock, retry=NO_RETRY)
+    return build_market_gateway(short, paths, clock=clock, retry=NO_RETRY, metrics=metrics)
 
 
 def stored_universe(engine: Engine) -> Callable[[], list[PairMetadata]]:

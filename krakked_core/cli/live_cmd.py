@@ -1,13 +1,18 @@
 """`krakked sidecar` (the live WebSocket cache) and `krakked data-status`."""
 
+from contextlib import AbstractContextManager, nullcontext
+
 import typer
 
-from krakked_core.cli.common import exit_on_error, print_json, runtime
+from krakked_core.cli.common import Runtime, exit_on_error, print_json, runtime
 from krakked_core.clock import SystemClock
 from krakked_core.connection import build_market_gateway
 from krakked_core.db import check_schema
 from krakked_core.db.server_clock import shared_clock
+from krakked_core.loopback import HOST
 from krakked_core.market_data.live_store import LiveStore
+from krakked_core.metrics import Metrics
+from krakked_core.metrics_state import MetricsServer, StateCollector, WsCollector, read_system_state
 from krakked_core.sidecar import (
     Sidecar,
     fallback_market_gateway,
@@ -29,9 +34,10 @@ def sidecar_cmd(
     """
     rt = runtime()
     clock = SystemClock()
+    metrics = Metrics()
     with exit_on_error():
         check_schema(rt.engine)
-        market = build_market_gateway(rt.config, rt.paths, clock=clock)
+        market = build_market_gateway(rt.config, rt.paths, clock=clock, metrics=metrics)
         explicit = [p.strip().upper() for p in pairs.split(",") if p.strip()] if pairs else None
         chosen = resolve_pairs(rt.engine, market, rt.config, explicit)
         tolerance = rt.config.market_data.ws.stale_tolerance_seconds
@@ -41,13 +47,28 @@ def sidecar_cmd(
             store=store,
             pairs=chosen,
             clock=clock,
-            rest=fallback_market_gateway(rt.config, rt.paths, clock),
+            rest=fallback_market_gateway(rt.config, rt.paths, clock, metrics),
             reload_pairs=None if explicit else stored_universe(rt.engine),
         )
+        serving = _serve_metrics(rt, metrics, sidecar, store)
     typer.echo(
         f"sidecar streaming {len(chosen)} pair(s) from {rt.config.exchange.ws_url}", err=True
     )
-    run_sidecar(sidecar)
+    with serving:
+        run_sidecar(sidecar)
+
+
+def _serve_metrics(
+    rt: Runtime, metrics: Metrics, sidecar: Sidecar, store: LiveStore
+) -> AbstractContextManager[object]:
+    """``/metrics`` on ``ops.sidecar_metrics_port`` (loopback), or nothing when it is unset."""
+    port = rt.config.ops.sidecar_metrics_port
+    if port is None:
+        return nullcontext()
+    clock = SystemClock()
+    metrics.registry.register(StateCollector(lambda: read_system_state(rt.engine, clock, store)))
+    metrics.registry.register(WsCollector(lambda: sidecar.ws_counters))
+    return MetricsServer(metrics, HOST, port)
 
 
 def data_status_cmd(

@@ -138,7 +138,10 @@ def _start_rest(
     url = rt.config.db.resolved_url(rt.paths)
     upgrade_with_backup(rt.engine, url, ops.backups(rt.paths), ops.backup_keep, rt.clock)
     fill_history(rt, supervisor, sim_seed=sim_seed)  # before the daemon: checks see the history
-    supervisor.start(Component("sidecar", krakked_argv("sidecar")))
+    metrics_port = free_port()  # the sidecar's /metrics (Prometheus)
+    sidecar_env = {"KRAKKED_OPS__SIDECAR_METRICS_PORT": str(metrics_port)}
+    supervisor.start(Component("sidecar", krakked_argv("sidecar"), env=sidecar_env))
+    typer.echo(f"Sidecar metrics: http://{HOST}:{metrics_port}/metrics", err=True)
     home = prepare_dagster_home(rt.paths)
     code_port = free_port()
     supervisor.start(dagster.code_server(home, code_port))

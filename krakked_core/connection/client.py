@@ -37,6 +37,7 @@ from krakked_core.errors import (
     VenueError,
 )
 from krakked_core.log import SECRET_SCRUBBER
+from krakked_core.metrics import Metrics
 from krakked_core.secrets import Credentials
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,10 @@ class KrakenRestClient:
         retry: RetryPolicy | None = None,
         sleeper: Sleeper = time.sleep,
         session: requests.Session | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
+        self._metrics = metrics
         self._credentials = credentials
         self._nonce = nonce_source
         self._throttle = public_throttle
@@ -275,9 +278,16 @@ class KrakenRestClient:
         attempts = self._retry.attempts if retryable else 1
         for attempt in range(attempts):
             try:
-                return call()
+                result = call()
             except TemporaryVenueError as exc:
+                self._count(method, exc)
                 error = exc
+            except VenueError as exc:
+                self._count(method, exc)
+                raise
+            else:
+                self._count(method, None)
+                return result
             if attempt + 1 >= attempts:
                 raise error
             delay = self._retry.delay(error, attempt)
@@ -288,15 +298,23 @@ class KrakenRestClient:
             self._sleep(delay)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
+    def _count(self, method: str, error: VenueError | None) -> None:
+        if self._metrics is not None:
+            self._metrics.kraken_call(method, error)
+
+    def _waited(self, scope: str, seconds: float) -> None:
+        if self._metrics is not None:
+            self._metrics.rate_limit_wait(scope, seconds)
+
     def _send_public(self, call: _Call, query: dict[str, str]) -> JsonResult:
-        self._throttle.acquire()
+        self._waited("public", self._throttle.acquire())
         url = f"{self._base_url}/0/public/{call.method}"
         status, content = self._transmit("GET", url, call, params=query)
         return decode_reply(call.method, status, content)
 
     def _send_private(self, call: _Call, fields: list[tuple[str, Any]]) -> JsonResult:
         assert self._credentials is not None  # checked by private()
-        self._limiter.acquire(call.method)
+        self._waited("private", self._limiter.acquire(call.method))
         path = f"/0/private/{call.method}"
         # The nonce lock is held until the reply is in: see nonce.py for why.
         with self._nonce.issue() as nonce:

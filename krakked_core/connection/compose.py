@@ -12,6 +12,7 @@ from krakked_core.connection.market_gateway import KrakenMarketGateway
 from krakked_core.connection.nonce import FileNonceSource
 from krakked_core.connection.ratelimit import PrivateRateLimiter, PublicThrottle, Sleeper
 from krakked_core.connection.retry import RetryPolicy
+from krakked_core.metrics import Metrics
 from krakked_core.paths import AppPaths
 from krakked_core.secrets import Credentials
 
@@ -29,6 +30,7 @@ def build_rest_client(
     clock: Clock | None = None,
     sleeper: Sleeper | None = None,
     retry: RetryPolicy | None = None,
+    metrics: Metrics | None = None,
 ) -> KrakenRestClient:
     """The client every process uses: one nonce file, one private rate counter and one public
     call spacing per config dir.
@@ -54,6 +56,7 @@ def build_rest_client(
         timeout_seconds=exchange.timeout_seconds,
         retry=retry,
         sleeper=sleep,
+        metrics=metrics,
     )
 
 
@@ -63,10 +66,11 @@ def build_market_gateway(
     *,
     clock: Clock | None = None,
     retry: RetryPolicy | None = None,
+    metrics: Metrics | None = None,
 ) -> KrakenMarketGateway:
     """The public market data of ``exchange.rest_url`` (Kraken or the sandbox), its tickers
     stamped by ``clock``."""
-    client = build_rest_client(config, paths, None, clock=clock, retry=retry)
+    client = build_rest_client(config, paths, None, clock=clock, retry=retry, metrics=metrics)
     return KrakenMarketGateway(client, clock or SystemClock())
 
 
