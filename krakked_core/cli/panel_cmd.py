@@ -7,7 +7,6 @@ panel has no login of its own (it acts with the token), so it listens on loopbac
 
 import importlib.util
 import os
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -87,15 +86,10 @@ def panel_cmd(
     ui = rt.config.ui
     url = api_url or api_url_of(ui)
     typer.echo(f"panel on http://{PANEL_HOST}:{port}, API at {url}")
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        panel_command(_app_script(), port), env=panel_environment(os.environ, ui, url)
-    )
-    try:
-        code = process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        code = process.wait()
-    raise typer.Exit(code)
+    # The panel replaces this process (exec): a stop signal sent to `krakked panel` reaches
+    # Streamlit itself, so no orphaned server is left behind.
+    command = panel_command(_app_script(), port)
+    os.execve(command[0], command, panel_environment(os.environ, ui, url))  # noqa: S606
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from krakked_core.loopback import free_port
+from krakked_core.loopback import accepts_connections, free_port
 from krakked_core.paths import AppPaths
 from streamlit_app.components.show import usd
 from tests.api.conftest import TOKEN, Api
@@ -76,6 +76,7 @@ def running_panel(api: Api, app_paths: AppPaths, tmp_path: Path) -> Iterator[str
                 process.kill()
                 process.wait(timeout=15)
     assert TOKEN not in log.read_text(), "the token reached the panel's output"
+    assert not accepts_connections("127.0.0.1", port), "a panel server outlived `krakked panel`"
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
