@@ -210,6 +210,12 @@ class ExecutionConfig(_Section):
     retry_backoff_factor: float = Field(2.0, ge=1)
     max_concurrent_orders: int = Field(10, ge=1)
     min_order_notional_usd: Decimal = Field(Decimal("20.0"), ge=0)
+    # The paper venue: what the paper account starts with, and how its fills are priced.
+    paper_starting_balances: dict[str, Decimal] = Field(
+        default_factory=lambda: {"USD": Decimal(10000)}
+    )
+    paper_taker_fee_pct: Decimal = Field(Decimal("0.26"), ge=0)
+    paper_slippage_bps: Decimal = Field(Decimal(0), ge=0)
 
     @model_validator(mode="after")
     def _live_needs_opt_in(self) -> "ExecutionConfig":

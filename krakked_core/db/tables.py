@@ -8,6 +8,7 @@ from krakked_core.db.control_tables import control_state  # noqa: F401
 from krakked_core.db.decision_tables import decisions  # noqa: F401
 from krakked_core.db.live_tables import data_status, live_bars, live_ticker  # noqa: F401
 from krakked_core.db.metadata import metadata
+from krakked_core.db.paper_tables import paper_ledger  # noqa: F401
 from krakked_core.db.portfolio_tables import orders, portfolio_trades  # noqa: F401
 
 maintenance_log = Table(
