@@ -32,6 +32,7 @@ Legs = Callable[[str], tuple[str, str]]  # canonical pair → (base, quote)
 class PaperExecutionGateway:
     def __init__(
         self,
+        *,
         account: PaperAccount,
         engine: Engine,
         clock: Clock,
@@ -55,7 +56,7 @@ class PaperExecutionGateway:
         base, quote = self._legs(order.pair)
         ticker = self._live.latest_ticker(order.pair)  # stale: raises, nothing placed
         reference = ticker.last if order.price is None else order.price
-        fill = self._fill(order.pair, base, quote, order, reference)
+        fill = self._fill(order, (base, quote), reference)
         description = f"{order.side} {order.volume} {order.pair} @ {order.order_type}"
         self.refresh()
         with self._engine.begin() as conn:
@@ -80,15 +81,16 @@ class PaperExecutionGateway:
                 )
             )
             if order.order_type == "market":
-                fill = self._fill(order.pair, base, quote, order, ticker.last, txid)
+                fill = self._fill(order, (base, quote), ticker.last, txid)
                 self._close_filled(conn, txid, fill)
         if order.order_type == "limit":
             self.refresh()
         return OrderAck(txids=(txid,), description=description)
 
     def _fill(
-        self, pair: str, base: str, quote: str, order: OrderSubmission, ref: Decimal, txid: str = ""
+        self, order: OrderSubmission, legs: tuple[str, str], ref: Decimal, txid: str = ""
     ) -> PaperFill:
+        base, quote = legs
         if order.order_type == "market":
             sim = self._model.fill(order.side, ref, order.volume)
             price, cost, fee = sim.price, sim.cost, sim.fee
@@ -96,7 +98,7 @@ class PaperExecutionGateway:
             price = ref
             cost = price * order.volume
             fee = self._model.fee(cost)
-        return PaperFill(txid, pair, base, quote, order.side, price, order.volume, cost, fee)
+        return PaperFill(txid, order.pair, base, quote, order.side, price, order.volume, cost, fee)
 
     def _close_filled(self, conn: Connection, txid: str, fill: PaperFill) -> None:
         self._account.book(conn, fill, trade_id="T" + txid[1:])
@@ -225,4 +227,7 @@ def build_paper_venue(
     model = FillModel(
         slippage_bps=config.paper_slippage_bps, taker_fee_pct=config.paper_taker_fee_pct
     )
-    return PaperExecutionGateway(account, engine, clock, live, legs, model), account
+    gateway = PaperExecutionGateway(
+        account=account, engine=engine, clock=clock, live=live, legs=legs, fill_model=model
+    )
+    return gateway, account

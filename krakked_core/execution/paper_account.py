@@ -145,7 +145,7 @@ class PaperAccount:
         with self._engine.begin() as conn:
             self._seed(conn)
             col = table.c[time_col]
-            where = [col.is_not(None)]
+            where: list[sa.ColumnElement[bool]] = [col.is_not(None)]
             if start is not None:
                 where.append(col > start)
             count = conn.execute(sa.select(sa.func.count()).select_from(table).where(*where))
@@ -214,7 +214,7 @@ class PaperAccount:
         return AccountBalances({asset: Decimal(amount) for asset, amount in rows})
 
 
-def order_from_row(r: Mapping[str, Any]) -> ExchangeOrder:
+def order_from_row(r: Any) -> ExchangeOrder:
     return ExchangeOrder(
         txid=r["txid"],
         pair=r["pair"],

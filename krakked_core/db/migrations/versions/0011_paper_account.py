@@ -6,6 +6,8 @@ Revision ID: 0011_paper_account
 Revises: 0001_baseline
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,7 +19,7 @@ depends_on = None
 _TZ = sa.DateTime(timezone=True)
 
 
-def _seq() -> sa.Column:
+def _seq() -> sa.Column[Any]:
     return sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True)
 
 
