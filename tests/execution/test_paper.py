@@ -136,3 +136,23 @@ def test_paper_refuses_what_kraken_refuses_and_never_fills_on_stale_prices(
     assert gateway.cancel_all().count == 0
     assert account.trades_page(offset=0, start=None).count == 0
     assert account.balances().amounts == {"USD": d(10000)}
+
+
+def test_paper_history_pages_newest_first_fifty_a_page_after_start(engine: Engine) -> None:
+    clock, live = ManualClock(T0), Live()
+    gateway, account = _venue(engine, clock, live)
+    live.set("XBTUSD", "100", "100", "100")
+    for n in range(60):
+        clock.advance(60)
+        gateway.place(_order(f"b{n}", "buy", "0.01", clock))
+
+    first, second = (account.trades_page(offset=o, start=None) for o in (0, 50))
+    after = account.trades_page(offset=0, start=T0 + timedelta(minutes=55))
+    orders = account.closed_orders_page(offset=0, start=None)
+
+    assert (first.count, len(first.items), len(second.items)) == (60, 50, 10)
+    times = [t.time for t in first.items + second.items]
+    assert times == sorted(times, reverse=True) and len(set(times)) == 60
+    assert [t.time for t in after.items] == times[:5] and after.count == 5
+    assert orders.items[0].cl_ord_id == "b59" and orders.count == 60
+    assert account.ledger_page(offset=0, start=None).count == 1 + 2 * 60
